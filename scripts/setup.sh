@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Prepares everything mailkeep needs on a Debian/Ubuntu machine: system packages, then the locked
+# Python environment in .venv (via uv, itself installed into .tools if not on PATH).
+# Idempotent: a second run only checks. Usage: scripts/setup.sh [--test]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_missing=()
+need_pkg() { dpkg -s "$1" >/dev/null 2>&1 || apt_missing+=("$1"); }
+if command -v dpkg >/dev/null 2>&1; then
+  command -v python3 >/dev/null 2>&1 || need_pkg python3
+  python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_pkg python3-venv
+  if [ "$want_test" = 1 ]; then
+    # Tests run real peers: PostgreSQL client tools for the PostgreSQL store tests.
+    command -v psql >/dev/null 2>&1 || need_pkg postgresql-client
+  fi
+  if [ "${#apt_missing[@]}" -gt 0 ]; then
+    echo "setup: installing system packages: ${apt_missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_missing[@]}"
+  fi
+fi
+
+python3 - <<'PY'
+import sys
+if sys.version_info < (3, 11):
+    sys.exit(f"setup: mailkeep needs Python 3.11 or newer, found {sys.version.split()[0]}")
+PY
+
+UV=$(command -v uv || true)
+if [ -z "$UV" ]; then
+  if [ ! -x .tools/bin/uv ]; then
+    echo "setup: installing uv into .tools"
+    python3 -m venv .tools
+    .tools/bin/pip install -q 'uv==0.13.9'
+  fi
+  UV=.tools/bin/uv
+fi
+
+"$UV" sync --frozen --quiet --python "$(command -v python3)"
