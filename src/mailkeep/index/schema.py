@@ -1,0 +1,189 @@
+"""The tantivy schema of a mailkeep index, its analysers and the document conversion.
+
+Text analysis: one analyser ``mk_text`` (split on non-alphanumerics, drop tokens over 40 bytes,
+lowercase, ASCII-fold) for every text field, so ``alice@example.com`` is indexed as ``alice``
+``example`` ``com`` at consecutive positions and the query side finds it by full address (a
+phrase) or by any part. Chinese, Japanese and Korean runs are not split into words by that
+analyser, so they are removed from subject/body/attachment text and indexed instead as character
+bigrams (``東京都`` → ``東京 京都``) in the ``cjk`` field; runs are separated by a gap token so a
+phrase cannot match across two runs.
+
+Folders: the ``folder`` field holds the lowercased path and all its ancestors (``a/b/c`` →
+``a``, ``a/b``, ``a/b/c``), so ``folder:a/b`` is a single term lookup covering subfolders.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC
+
+import tantivy
+
+from mailkeep.index.model import IndexDocument
+
+SCHEMA_VERSION = 1
+
+TEXT_ANALYZER = "mk_text"
+FOLDER_ANALYZER = "mk_folder"
+CJK_ANALYZER = "mk_cjk"
+
+# Stored copies of long texts (for snippets) are cut at this many characters.
+STORED_TEXT_LIMIT = 32_000
+
+# Stored-only copies (UTF-8 bytes) of the texts snippets are made from, in order of preference.
+STORED_TEXTS: dict[str, str] = {
+    "stored_body": "body",
+    "stored_attachment_text": "attachment_text",
+    "stored_subject": "subject",
+}
+
+# Fields searched by a free word (not bcc).
+FREE_FIELDS: tuple[str, ...] = (
+    "subject",
+    "body",
+    "sender",
+    "to",
+    "cc",
+    "attachment_names",
+    "attachment_text",
+)
+# Fields whose CJK runs live in the ``cjk`` field.
+CJK_SOURCES: tuple[str, ...] = ("subject", "body", "attachment_text")
+
+_CJK_RUN = re.compile(
+    "[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+    "\uf900-\ufaff\uff66-\uff9f\U00020000-\U0002fa1f]+"
+)
+_CJK_GAP = "\u3000"  # never produced as a bigram: ideographic space is not in _CJK_RUN
+
+
+def build_schema() -> tantivy.Schema:
+    """The schema of a mailkeep index (version ``SCHEMA_VERSION``)."""
+    sb = tantivy.SchemaBuilder()
+    sb.add_unsigned_field("entry_id", stored=True, indexed=True, fast=True)
+    sb.add_text_field("archive", tokenizer_name="raw", index_option="basic")
+    sb.add_text_field("folder", tokenizer_name=FOLDER_ANALYZER, index_option="basic")
+    sb.add_text_field("folder_path", stored=True, tokenizer_name="raw", index_option="basic")
+    for name in ("sender", "to", "cc", "bcc", "subject", "body"):
+        sb.add_text_field(name, tokenizer_name=TEXT_ANALYZER)
+    sb.add_text_field("attachment_names", tokenizer_name=TEXT_ANALYZER)
+    sb.add_text_field("attachment_text", tokenizer_name=TEXT_ANALYZER)
+    sb.add_text_field("subject", tokenizer_name=TEXT_ANALYZER)
+    sb.add_text_field("cjk", tokenizer_name=CJK_ANALYZER)
+    for name in STORED_TEXTS:
+        sb.add_bytes_field(name, stored=True)
+    sb.add_date_field("date", stored=True, indexed=True, fast=True)
+    sb.add_unsigned_field("size", indexed=True, fast=True)
+    sb.add_boolean_field("has_attachment", indexed=True, fast=True)
+    return sb.build()
+
+
+def text_analyzer() -> tantivy.TextAnalyzer:
+    """The analyser of every natural-language text field (also used on query words)."""
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(40))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+        .build()
+    )
+
+
+def register_analyzers(index: tantivy.Index) -> None:
+    """Register mailkeep's analysers; needed every time an index is opened."""
+    index.register_tokenizer(TEXT_ANALYZER, text_analyzer())
+    folder = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw())
+    index.register_tokenizer(FOLDER_ANALYZER, folder.filter(tantivy.Filter.lowercase()).build())
+    index.register_tokenizer(
+        CJK_ANALYZER, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
+    )
+
+
+def normalize_folder(path: str) -> str:
+    """A folder path as matched by the index: lowercased, no leading or trailing ``/``."""
+    return "/".join(part for part in path.lower().split("/") if part)
+
+
+def folder_terms(path: str) -> list[str]:
+    """The normalised folder path and all its ancestors."""
+    parts = normalize_folder(path).split("/")
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))] if parts[0] else [""]
+
+
+def cjk_runs(text: str) -> list[str]:
+    """The runs of CJK characters in ``text``."""
+    return _CJK_RUN.findall(text)
+
+
+def strip_cjk(text: str) -> str:
+    """``text`` with every CJK run replaced by a space."""
+    return _CJK_RUN.sub(" ", text)
+
+
+def bigrams(run: str) -> list[str]:
+    """Overlapping character bigrams of one CJK run (a one-character run is its own token)."""
+    if len(run) < 2:
+        return [run]
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def cjk_field_text(texts: list[str]) -> str:
+    """The ``cjk`` field value of several texts: bigrams of every run, runs kept apart."""
+    parts: list[str] = []
+    for text in texts:
+        for run in cjk_runs(text):
+            if parts:
+                parts.append(_CJK_GAP)
+            parts.extend(bigrams(run))
+    return " ".join(parts)
+
+
+def _cjk_split(doc: IndexDocument) -> tuple[dict[str, str], str]:
+    """The CJK-stripped texts of the CJK source fields and the ``cjk`` field value."""
+    texts = {"subject": doc.subject, "body": doc.body, "attachment_text": doc.attachment_text}
+    if not any(_CJK_RUN.search(text) for text in texts.values()):
+        return texts, ""
+    cjk = cjk_field_text(list(texts.values()))
+    return {name: strip_cjk(text) for name, text in texts.items()}, cjk
+
+
+def _stored(text: str) -> bytes:
+    return text[:STORED_TEXT_LIMIT].encode("utf-8", "replace")
+
+
+def _clean(text: str) -> str:
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def to_tantivy(doc: IndexDocument, schema: tantivy.Schema) -> tantivy.Document:
+    """Convert one ``IndexDocument`` into a tantivy document."""
+    if doc.date.tzinfo is None:
+        raise ValueError(f"IndexDocument {doc.entry_id} has a naive date")
+    texts, cjk = _cjk_split(doc)
+    fields: dict[str, object] = {
+        "entry_id": doc.entry_id,
+        "archive": doc.archive,
+        "folder": folder_terms(doc.folder),
+        "folder_path": doc.folder,
+        "sender": doc.sender,
+        "to": doc.to,
+        "cc": doc.cc,
+        "bcc": doc.bcc,
+        "subject": texts["subject"],
+        "body": texts["body"],
+        "attachment_names": doc.attachment_names,
+        "attachment_text": texts["attachment_text"],
+        "stored_body": _stored(doc.body),
+        "stored_attachment_text": _stored(doc.attachment_text),
+        "stored_subject": _stored(doc.subject),
+        "date": doc.date.astimezone(UTC),
+        "size": max(doc.size, 0),
+        "has_attachment": doc.has_attachment,
+    }
+    if cjk:
+        fields["cjk"] = cjk
+    try:
+        return tantivy.Document.from_dict(fields, schema)
+    except ValueError:  # lone surrogates (undecodable input) cannot cross into Rust
+        clean = {k: _clean(v) if isinstance(v, str) else v for k, v in fields.items()}
+        return tantivy.Document.from_dict(clean, schema)

@@ -1,0 +1,120 @@
+"""Deriving listing fields and an index document from raw message bytes.
+
+Runs inside worker processes. Attachment text extraction is capped per attachment by size and
+time (an interval timer raises inside the worker), and the worker pool kills a worker that
+still overruns, so one hostile attachment costs its own text, never the message.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import FrameType
+
+from mailkeep.index.model import IndexDocument
+from mailkeep.ingest.extract import ExtractionError, extract_text, kind_of
+from mailkeep.ingest.parse.mime import parse_message
+from mailkeep.ingest.parse.model import Address, ParsedMessage
+from mailkeep.store.model import Derived
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class ExtractionPolicy:
+    """Which attachments get their text extracted, and the caps on doing so."""
+
+    kinds: frozenset[str]
+    max_bytes: int
+    timeout_seconds: float
+    use_timer: bool = True  # interval timers work only in a process's main thread
+
+
+class _TimeoutError(Exception):
+    pass
+
+
+def _on_alarm(_signum: int, _frame: FrameType | None) -> None:
+    raise _TimeoutError
+
+
+@contextmanager
+def _time_limit(seconds: float, enabled: bool) -> Iterator[None]:
+    if not enabled:
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def attachment_text(
+    policy: ExtractionPolicy, filename: str, content_type: str, data: bytes
+) -> tuple[str, str | None]:
+    """(text, problem) for one attachment under ``policy``; never raises."""
+    kind = kind_of(filename, content_type)
+    if kind is None or kind not in policy.kinds:
+        return "", None
+    if len(data) > policy.max_bytes:
+        return "", f"not indexed: larger than {policy.max_bytes} bytes"
+    try:
+        with _time_limit(policy.timeout_seconds, policy.use_timer):
+            return extract_text(data, kind), None
+    except _TimeoutError:
+        return "", f"not indexed: text extraction took longer than {policy.timeout_seconds:g}s"
+    except ExtractionError as exc:
+        return "", str(exc)
+    except Exception as exc:  # a library bug must not cost the message
+        return "", f"{kind}: {type(exc).__name__}: {exc}"
+
+
+def _addresses(values: tuple[Address, ...]) -> str:
+    return ", ".join(a.display() for a in values)
+
+
+def derive(parsed: ParsedMessage) -> Derived:
+    """Listing fields and index document template of a parsed message."""
+    attachments = [a for a in parsed.attachments if a.filename]
+    problems = tuple(f"{a.filename}: {a.problem}" for a in parsed.attachments if a.problem)
+    document = IndexDocument(
+        entry_id=0,
+        archive="",
+        folder="",
+        date=parsed.date or _EPOCH,
+        size=0,
+        sender=_addresses(parsed.sender),
+        to=_addresses(parsed.to),
+        cc=_addresses(parsed.cc),
+        bcc=_addresses(parsed.bcc),
+        subject=parsed.subject,
+        body=parsed.body_text,
+        attachment_names="\n".join(a.filename for a in attachments),
+        attachment_text="\n".join(a.text for a in parsed.attachments if a.text),
+        has_attachment=bool(attachments),
+    )
+    return Derived(
+        date=parsed.date,
+        subject=parsed.subject,
+        sender=document.sender,
+        recipients=", ".join(x for x in (document.to, document.cc) if x),
+        message_id=parsed.message_id,
+        has_attachment=bool(attachments),
+        defects=parsed.defects + problems,
+        document=document,
+    )
+
+
+def analyze(raw: bytes, policy: ExtractionPolicy | None) -> Derived:
+    """Parse and extract one message (``policy`` None: list attachments without text)."""
+    if policy is None:
+        return derive(parse_message(raw))
+    return derive(
+        parse_message(raw, lambda name, ctype, data: attachment_text(policy, name, ctype, data))
+    )

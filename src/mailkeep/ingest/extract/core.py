@@ -1,0 +1,73 @@
+"""Dispatch from document kind to extractor, with uniform error handling and size limits."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+
+from mailkeep.ingest.extract.errors import ExtractionError
+from mailkeep.ingest.extract.markup import extract_html
+from mailkeep.ingest.extract.normalise import TextSink
+from mailkeep.ingest.extract.odf import extract_odf
+from mailkeep.ingest.extract.ooxml import extract_docx, extract_pptx
+from mailkeep.ingest.extract.pdf import extract_pdf
+from mailkeep.ingest.extract.plain import extract_plain
+from mailkeep.ingest.extract.rtf import extract_rtf
+from mailkeep.ingest.extract.sheets import extract_xlsx
+
+Extractor = Callable[[bytes, str, TextSink], None]
+
+_EXTRACTORS: dict[str, Extractor] = {
+    "text": extract_plain,
+    "csv": extract_plain,
+    "html": extract_html,
+    "pdf": extract_pdf,
+    "docx": extract_docx,
+    "xlsx": extract_xlsx,
+    "pptx": extract_pptx,
+    "odt": extract_odf,
+    "ods": extract_odf,
+    "odp": extract_odf,
+    "rtf": extract_rtf,
+}
+_MAX_REASON = 200
+
+
+def _reason(exc: BaseException) -> str:
+    """A short, single-line description of a library failure for the error message."""
+    detail = " ".join(str(exc).split())
+    if len(detail) > _MAX_REASON:
+        detail = detail[: _MAX_REASON - 1] + "…"
+    name = type(exc).__name__
+    return f"corrupt or unreadable document ({name}: {detail})" if detail else f"{name}"
+
+
+def extract_text(data: bytes, kind: str, max_chars: int = 1_000_000) -> str:
+    """The searchable plain text of a document of the given kind (see :func:`kind_of`).
+
+    The result is whitespace-normalised and at most ``max_chars`` characters long; extraction
+    stops early once that much text has been found. Raises :class:`ExtractionError` for an
+    unsupported kind and for corrupt, encrypted or otherwise unreadable input — never any
+    other exception, whatever the parsing library does.
+    """
+    extractor = _EXTRACTORS.get(kind)
+    if extractor is None:
+        raise ExtractionError(f"{kind}: unsupported document kind", kind=kind)
+    if max_chars < 0:
+        raise ValueError(f"max_chars must not be negative, got {max_chars}")
+    if not data or max_chars == 0:
+        return ""
+    sink = TextSink(max_chars)
+    try:
+        # Parsers warn about quirks of malformed input (which attachments routinely are);
+        # such warnings are not actionable and would otherwise flood the logs, or fail runs
+        # that turn warnings into errors. Extraction runs in worker processes, so the
+        # process-global filter change does not race with other threads.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            extractor(data, kind, sink)
+    except ExtractionError:
+        raise
+    except Exception as exc:
+        raise ExtractionError(f"{kind}: {_reason(exc)}", kind=kind) from exc
+    return sink.result()

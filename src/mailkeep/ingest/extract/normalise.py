@@ -1,0 +1,69 @@
+"""Whitespace normalisation and a size-bounded text collector shared by all extractors."""
+
+from __future__ import annotations
+
+import re
+
+# Characters that end a line in some format (form feed between PDF pages, Unicode separators).
+_LINE_BREAKS = re.compile(r"\r\n?|[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+# Control characters and lone surrogates would break indexing or UTF-8 encoding downstream;
+# they become spaces so the words on either side stay separate.
+_JUNK = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+# Invisible characters that sit *inside* words (soft hyphen, zero-width space, BOM): removing
+# them keeps the word whole for the search index.
+_INVISIBLE = re.compile(r"[\xad\u200b\u2060\ufeff]")
+_SPACES = re.compile(r"[^\S\n]+")
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
+def normalise_whitespace(text: str) -> str:
+    """Collapse runs of spaces to one and runs of blank lines to one blank line; strip the ends."""
+    text = _LINE_BREAKS.sub("\n", text)
+    text = _JUNK.sub(" ", text)
+    text = _INVISIBLE.sub("", text)
+    text = _SPACES.sub(" ", text)
+    text = text.replace(" \n", "\n").replace("\n ", "\n")
+    return _BLANK_RUNS.sub("\n\n", text).strip()
+
+
+def truncate(text: str, max_chars: int) -> str:
+    """Cut ``text`` to at most ``max_chars`` characters, dropping a trailing partial space."""
+    if len(text) <= max_chars:
+        return text
+    return text[:max_chars].rstrip()
+
+
+class TextSink:
+    """Collects extracted pieces until ``max_chars`` normalised characters have been gathered.
+
+    Extractors feed it one paragraph, cell or page at a time and stop once :attr:`full` is true,
+    so a huge document costs no more work than the text we will actually keep.
+    """
+
+    def __init__(self, max_chars: int) -> None:
+        self._max_chars = max_chars
+        self._parts: list[str] = []
+        self._size = 0
+
+    @property
+    def full(self) -> bool:
+        """True once enough text has been collected to fill ``max_chars``."""
+        return self._size >= self._max_chars
+
+    def add(self, text: str) -> None:
+        """Append one piece (a paragraph, a cell, a page) as its own line; blanks are ignored."""
+        if self.full:
+            return
+        piece = normalise_whitespace(text)
+        if piece:
+            self._parts.append(piece)
+            self._size += len(piece) + 1
+
+    def section_break(self) -> None:
+        """Separate what follows (next page, slide, sheet) by a blank line."""
+        if self._parts and self._parts[-1]:
+            self._parts.append("")
+
+    def result(self) -> str:
+        """The collected text, normalised and cut to ``max_chars``."""
+        return truncate(normalise_whitespace("\n".join(self._parts)), self._max_chars)

@@ -1,0 +1,186 @@
+"""Header decoding done by hand, because the fast ``compat32`` policy leaves it to us.
+
+Header values arrive as the parser's raw str: ASCII with any 8-bit bytes smuggled through as
+surrogate escapes, still folded, RFC 2047 encoded words undecoded. Everything here works on
+the bytes behind that str and never raises.
+"""
+
+from __future__ import annotations
+
+import binascii
+import re
+from datetime import UTC, datetime
+from email.header import Header
+from email.utils import parsedate_to_datetime
+
+from mailkeep.ingest.parse.charset import decode_raw_header, decode_text
+from mailkeep.ingest.parse.defects import Defects
+
+# Lenient on purpose: real mail puts encoded words inside quotes, mid-word and with spaces in
+# the Q text; strict RFC 2047 placement rules would leave those undecoded.
+_ENCODED_WORD = re.compile(rb"=\?([^?\s]+)\?([bBqQ])\?([^?]*)\?=")
+_FOLD = re.compile(rb"\r?\n(?=[ \t])")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]+")
+_NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")
+_MSGID = re.compile(r"<([^<>\s]+)>")
+
+
+def raw_bytes(value: object) -> bytes:
+    """The bytes behind a compat32 header value (str with surrogate escapes, or Header)."""
+    if isinstance(value, Header):
+        # Only messages built in code hold Header objects; the parser yields str.
+        value = str(value)
+    text = value if isinstance(value, str) else str(value)
+    return text.encode("utf-8", "surrogateescape")
+
+
+def clean_text(text: str) -> str:
+    """Control characters (folding, NUL) to single spaces, outer whitespace stripped."""
+    if text.isprintable():
+        return text.strip()
+    return _CONTROL.sub(" ", text).replace("\t", " ").strip()
+
+
+def _decode_b(data: bytes, defects: Defects) -> bytes:
+    cleaned = _NOT_BASE64.sub(b"", data)
+    if len(cleaned) % 4 == 1:
+        cleaned = cleaned[:-1]
+    if cleaned != data.rstrip(b"="):
+        defects.add("malformed base64 in encoded word")
+    try:
+        return binascii.a2b_base64(cleaned + b"=" * (-len(cleaned) % 4))
+    except binascii.Error:
+        defects.add("undecodable base64 in encoded word")
+        return b""
+
+
+def _split_words(raw: bytes, defects: Defects) -> list[tuple[str | None, bytes]]:
+    """Split a header into (charset or None for literal bytes, bytes) runs.
+
+    Whitespace between adjacent encoded words is dropped (RFC 2047 section 6.2), and adjacent
+    words in the same charset are joined *before* decoding, so a multibyte character split
+    across two words still decodes.
+    """
+    runs: list[tuple[str | None, bytes]] = []
+    pos = 0
+    for match in _ENCODED_WORD.finditer(raw):
+        between = raw[pos : match.start()]
+        after_word = bool(runs) and runs[-1][0] is not None
+        if between and not (after_word and between.isspace()):
+            runs.append((None, between))
+        charset = match.group(1).split(b"*", 1)[0].decode("ascii", "replace").lower()
+        payload = match.group(3)
+        if match.group(2) in b"bB":
+            data = _decode_b(payload, defects)
+        else:
+            data = binascii.a2b_qp(payload, header=True)
+        if runs and runs[-1][0] == charset:
+            runs[-1] = (charset, runs[-1][1] + data)
+        else:
+            runs.append((charset, data))
+        pos = match.end()
+    if pos < len(raw):
+        runs.append((None, raw[pos:]))
+    return runs
+
+
+def decode_header(value: object, defects: Defects) -> str:
+    """Decode a raw header value to clean single-line text (RFC 2047 and raw 8-bit)."""
+    raw = _FOLD.sub(b"", raw_bytes(value))
+    if b"=?" not in raw:
+        text, problem = decode_raw_header(raw)
+        defects.add(problem)
+        return clean_text(text)
+    pieces: list[str] = []
+    for charset, data in _split_words(raw, defects):
+        if charset is None:
+            text, problem = decode_raw_header(data)
+        else:
+            text, problem = decode_text(data, charset)
+            if problem:
+                problem = f"encoded word: {problem}"
+        defects.add(problem)
+        pieces.append(text)
+    return clean_text("".join(pieces))
+
+
+def msg_ids(value: str) -> list[str]:
+    """Angle-bracketed message ids in ``value``, in order, without duplicates."""
+    found = dict.fromkeys(f"<{m}>" for m in _MSGID.findall(value))
+    if not found:
+        # Some mailers omit the brackets; keep a lone id-looking token.
+        bare = [tok.strip("<>,;") for tok in value.split() if "@" in tok]
+        found = dict.fromkeys(f"<{tok}>" for tok in bare if tok)
+    return list(found)
+
+
+def first_msg_id(value: str) -> str:
+    """The first message id in ``value`` ("" when none)."""
+    ids = msg_ids(value)
+    return ids[0] if ids else ""
+
+
+# --- dates -------------------------------------------------------------------------------
+
+_COMMENT = re.compile(r"\([^()]*\)")
+_GMT_OFFSET = re.compile(r"\b(?:GMT|UTC|UT)\s*([+-]\d{2}:?\d{2})\b", re.IGNORECASE)
+_ISO = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})[T ]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?"
+    r"\s*(Z|[+-]\d{2}:?\d{2})?",
+    re.IGNORECASE,
+)
+
+
+def _to_utc(parsed: datetime) -> datetime | None:
+    """Naive values (zone "-0000" or none) are taken as UTC; absurd years are rejected."""
+    if not 1900 <= parsed.year <= 2200:
+        return None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _rfc_variants(text: str) -> list[str]:
+    """The value itself, then progressively cleaned-up variants of common junk."""
+    variants = [text]
+    cleaned = _GMT_OFFSET.sub(lambda m: " " + m.group(1).replace(":", ""), text)
+    cleaned = " ".join(_COMMENT.sub(" ", cleaned).replace(",", " ").split())
+    variants.append(cleaned)
+    # Drop a bad zone (e.g. "+2500") or trailing junk: keep the first five tokens.
+    variants.append(" ".join(cleaned.split(" ")[:5]))
+    return variants
+
+
+def _parse_iso(text: str) -> datetime | None:
+    match = _ISO.search(text)
+    if match is None:
+        return None
+    year, month, day, hour, minute = (int(match.group(i)) for i in range(1, 6))
+    second = int(match.group(6) or 0)
+    zone = (match.group(7) or "Z").upper().replace(":", "")
+    stamp = f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}"
+    suffix = "+0000" if zone == "Z" else zone
+    try:
+        return datetime.strptime(stamp + suffix, "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError:
+        return None
+
+
+def parse_date(value: str) -> tuple[datetime | None, str | None]:
+    """A Date header value as an aware UTC datetime, or (None, defect) when unparsable."""
+    text = value.strip()
+    if not text:
+        return None, "empty Date header"
+    for candidate in _rfc_variants(text):
+        try:
+            result = _to_utc(parsedate_to_datetime(candidate))
+        except (TypeError, ValueError, IndexError, OverflowError):
+            continue
+        if result is not None:
+            return result, None if candidate is text else "malformed Date header repaired"
+    parsed = _parse_iso(text)
+    if parsed is not None:
+        result = _to_utc(parsed)
+        if result is not None:
+            return result, "non-RFC 5322 Date header"
+    return None, "unparsable Date header"

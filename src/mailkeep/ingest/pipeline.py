@@ -1,0 +1,123 @@
+"""Running a message source through the ingest steps, batch by batch.
+
+The pipeline is data: an ordered tuple of named steps (hash → duplicate-check → analyze →
+store). Batches are cut by message count and by bytes, so memory stays flat whatever the size
+of the source. The result counts every message exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from mailkeep.errors import MailkeepError
+from mailkeep.ingest.steps import (
+    AnalyzeStep,
+    DuplicateCheckStep,
+    HashStep,
+    IngestBatch,
+    Item,
+    Step,
+    StoreStep,
+)
+from mailkeep.sources.base import MessageSource, SourceMessage
+from mailkeep.store.model import Deriver
+from mailkeep.store.registry import StoreRegistry
+from mailkeep.store.rollover import Rollover
+
+MAX_BATCH_BYTES = 64 * 1024 * 1024
+Progress = Callable[[int, int], None]  # (messages seen, bytes or messages done) after each batch
+
+
+@dataclass
+class ImportResult:
+    """What an import did; ``failures`` name each message that was not archived and why."""
+
+    archived: int = 0
+    duplicates: int = 0
+    failed: int = 0
+    failures: list[dict[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "archived": self.archived,
+            "duplicates": self.duplicates,
+            "failed": self.failed,
+            "failures": self.failures,
+        }
+
+    def add_failure(self, source_id: str, step: str, reason: str) -> None:
+        self.failed += 1
+        self.failures.append({"source_id": source_id, "step": step, "reason": reason})
+
+
+def default_steps(stores: StoreRegistry, deriver: Deriver, rollover: Rollover) -> tuple[Step, ...]:
+    """The standard ingest pipeline."""
+    return (HashStep(), DuplicateCheckStep(stores), AnalyzeStep(deriver), StoreStep(rollover))
+
+
+class Pipeline:
+    """Feeds sources through steps; one instance per import run."""
+
+    def __init__(
+        self,
+        steps: tuple[Step, ...],
+        batch_size: int,
+        archive_exists: Callable[[str], bool],
+    ) -> None:
+        self.steps = steps
+        self.batch_size = batch_size
+        self._archive_exists = archive_exists
+        self.result = ImportResult()
+
+    def run(self, source: MessageSource, archive: str | None, progress: Progress | None) -> None:
+        """Import everything ``source`` yields into ``archive`` (or each message's own)."""
+        seen = 0
+        for batch in self._batches(source.messages(), archive):
+            self._run_batch(batch)
+            seen += len(batch.items)
+            if progress is not None:
+                progress(seen, int(getattr(source, "bytes_read", seen)))
+        for problem in source.problems:
+            self.result.add_failure(problem.source_id, "read", problem.reason)
+
+    def _batches(
+        self, messages: Iterator[SourceMessage], archive: str | None
+    ) -> Iterator[IngestBatch]:
+        batch, size = IngestBatch(), 0
+        for message in messages:
+            target = message.archive or archive
+            if not target or not self._archive_exists(target):
+                self.result.add_failure(
+                    message.source_id, "route", f"unknown user archive {target!r}"
+                )
+                continue
+            batch.items.append(Item(message, target))
+            size += len(message.raw)
+            if len(batch.items) >= self.batch_size or size >= MAX_BATCH_BYTES:
+                yield batch
+                batch, size = IngestBatch(), 0
+        if batch.items:
+            yield batch
+
+    def _run_batch(self, batch: IngestBatch) -> None:
+        for step in self.steps:
+            try:
+                step.run(batch)
+            except MailkeepError as exc:
+                self._fail_pending(batch, step.name, str(exc))
+            except Exception as exc:
+                self._fail_pending(batch, step.name, f"{type(exc).__name__}: {exc}")
+        for item in batch.items:
+            if item.status == "archived":
+                self.result.archived += 1
+            elif item.status == "duplicate":
+                self.result.duplicates += 1
+            elif item.status == "failed":
+                self.result.add_failure(item.message.source_id, item.failed_step, item.error)
+
+    @staticmethod
+    def _fail_pending(batch: IngestBatch, step: str, error: str) -> None:
+        for item in batch.pending():
+            item.status, item.failed_step, item.error = "failed", step, error

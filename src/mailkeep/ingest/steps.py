@@ -1,0 +1,140 @@
+"""The ingest steps. A pipeline is an ordered tuple of these; each works on a whole batch.
+
+A step that raises marks the batch's still-pending items as failed with the step's name and the
+error; nothing reported as archived is ever affected, and the source still holds the failed
+messages, so running the import again retries exactly those.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from mailkeep.sources.base import SourceMessage
+from mailkeep.store.model import Derived, Deriver, Incoming
+from mailkeep.store.registry import StoreRegistry
+from mailkeep.store.rollover import Rollover
+
+Status = Literal["pending", "duplicate", "archived", "failed"]
+
+
+@dataclass
+class Item:
+    """One message travelling through the pipeline."""
+
+    message: SourceMessage
+    archive: str
+    sha256: bytes = b""
+    status: Status = "pending"
+    derived: Derived | None = None
+    entry: str = ""  # "<store id>-<entry id>" once archived
+    failed_step: str = ""
+    error: str = ""
+
+
+@dataclass
+class IngestBatch:
+    """Items handled together: one durable write per batch."""
+
+    items: list[Item] = field(default_factory=list)
+
+    def pending(self) -> list[Item]:
+        return [i for i in self.items if i.status == "pending"]
+
+
+class Step(Protocol):
+    """One named stage of ingest."""
+
+    name: str
+
+    def run(self, batch: IngestBatch) -> None:
+        """Advance the batch's pending items."""
+        ...
+
+
+class HashStep:
+    """SHA-256 of the raw bytes: the message's identity for deduplication and storage."""
+
+    name = "hash"
+
+    def run(self, batch: IngestBatch) -> None:
+        for item in batch.pending():
+            item.sha256 = hashlib.sha256(item.message.raw).digest()
+
+
+class DuplicateCheckStep:
+    """Skip messages the target user archive already holds, in any attached store."""
+
+    name = "duplicate-check"
+
+    def __init__(self, stores: StoreRegistry) -> None:
+        self._stores = stores
+        self._seen: set[tuple[str, bytes]] = set()
+
+    def run(self, batch: IngestBatch) -> None:
+        pending = batch.pending()
+        by_archive: dict[str, set[bytes]] = {}
+        for item in pending:
+            by_archive.setdefault(item.archive, set()).add(item.sha256)
+        known: set[tuple[str, bytes]] = set()
+        for store in self._stores.open_stores():
+            for archive, hashes in by_archive.items():
+                found = store.catalog.existing_entries(archive, hashes)
+                known.update((archive, sha) for sha in found)
+        for item in pending:
+            key = (item.archive, item.sha256)
+            if key in known or key in self._seen:
+                item.status = "duplicate"
+            self._seen.add(key)
+
+
+class AnalyzeStep:
+    """Parse MIME and extract body and attachment text, in worker processes."""
+
+    name = "analyze"
+
+    def __init__(self, deriver: Deriver) -> None:
+        self._deriver = deriver
+
+    def run(self, batch: IngestBatch) -> None:
+        pending = batch.pending()
+        for item, derived in zip(
+            pending, self._deriver.derive([i.message.raw for i in pending]), strict=True
+        ):
+            item.derived = derived
+
+
+class StoreStep:
+    """Write content, metadata and index entries to the current archive store."""
+
+    name = "store"
+
+    def __init__(self, rollover: Rollover) -> None:
+        self._rollover = rollover
+
+    def run(self, batch: IngestBatch) -> None:
+        pending = batch.pending()
+        if not pending:
+            return
+        store = self._rollover.current_store(len(pending))
+        incoming = [_incoming(item) for item in pending]
+        for item, outcome in zip(pending, store.archive(incoming), strict=True):
+            item.status = "duplicate" if outcome.duplicate else "archived"
+            item.entry = f"{store.id}-{outcome.entry_id}"
+        self._rollover.written(sum(1 for i in pending if i.status == "archived"))
+
+
+def _incoming(item: Item) -> Incoming:
+    assert item.derived is not None
+    message = item.message
+    return Incoming(
+        sha256=item.sha256,
+        raw=message.raw,
+        archive=item.archive,
+        folder=message.folder,
+        source_id=message.source_id,
+        received=message.received,
+        flags=tuple(sorted(message.flags)),
+        derived=item.derived,
+    )

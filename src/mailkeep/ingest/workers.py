@@ -1,0 +1,92 @@
+"""Parsing and text extraction on every core, isolated in worker processes.
+
+:class:`WorkerPool` implements the store's ``Deriver``. Each message is analysed in a worker
+(pebble process pool with a per-task timeout). When a worker overruns or dies (a hostile PDF, a
+crash in a C library) it is replaced, and the message is analysed again in this process without
+attachment text, so the message is still archived and findable by its headers and body.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections.abc import Sequence
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
+
+from pebble import ProcessPool
+
+from mailkeep.ingest.analyze import ExtractionPolicy, analyze
+from mailkeep.ingest.parse.mime import parse_message
+from mailkeep.ingest.parse.model import ParsedMessage
+from mailkeep.store.model import Derived
+
+log = logging.getLogger(__name__)
+
+
+def _analyze_in_worker(raw: bytes, policy: ExtractionPolicy) -> Derived:
+    return analyze(raw, policy)
+
+
+def fallback(raw: bytes, reason: str) -> Derived:
+    """Headers and body only, after the full analysis failed; never raises."""
+    from mailkeep.ingest.analyze import derive
+
+    try:
+        parsed = parse_message(raw)
+    except Exception as exc:  # parse_message promises not to raise; belt and braces
+        parsed = ParsedMessage(defects=(f"parse failed: {type(exc).__name__}",))
+    return derive(
+        ParsedMessage(**{**parsed.__dict__, "defects": (*parsed.defects, f"analysis: {reason}")})
+    )
+
+
+class WorkerPool:
+    """A pool of analysis workers; use as a context manager or call ``close``."""
+
+    def __init__(self, policy: ExtractionPolicy, workers: int) -> None:
+        self.policy = policy
+        self.workers = max(1, workers)
+        self._pool: Any = None
+
+    def _ensure_pool(self) -> Any:
+        if self._pool is None:
+            # forkserver: never fork a process that holds database and index threads.
+            context = multiprocessing.get_context("forkserver")
+            self._pool = ProcessPool(max_workers=self.workers, context=context)
+        return self._pool
+
+    def task_timeout(self, raw: bytes) -> float:
+        """Time allowed for one message: a few attachment caps plus parse time."""
+        return self.policy.timeout_seconds * 3 + 10 + len(raw) / 2_000_000
+
+    def derive(self, raws: Sequence[bytes]) -> list[Derived]:
+        """Analyse messages in parallel; results in input order."""
+        pool = self._ensure_pool()
+        futures = [
+            pool.schedule(_analyze_in_worker, (raw, self.policy), timeout=self.task_timeout(raw))
+            for raw in raws
+        ]
+        results = []
+        for raw, future in zip(raws, futures, strict=True):
+            try:
+                results.append(future.result())
+            except FutureTimeout:
+                results.append(fallback(raw, "timed out; attachment text skipped"))
+            except Exception as exc:
+                log.warning("analysis worker failed: %s", type(exc).__name__)
+                results.append(fallback(raw, f"worker failed ({type(exc).__name__})"))
+        return results
+
+    def close(self) -> None:
+        """Stop the workers."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool.join()
+            self._pool = None
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()

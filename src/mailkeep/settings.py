@@ -1,0 +1,118 @@
+"""The one typed schema of mailkeep's settings: name, type, default and help for each.
+
+Settings live in the master database (``mailkeep config set NAME VALUE``); every value is
+validated against this schema when set and when read, with a clear message. A test fails if a
+setting is missing from docs/settings.md.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from mailkeep.errors import InvalidInputError
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: ``kind`` is int, float, str or list (comma-separated str)."""
+
+    name: str
+    kind: type
+    default: Any
+    help: str
+    minimum: float | None = None
+
+    def parse(self, text: str) -> Any:
+        """Validate and convert a value given as text."""
+        try:
+            if self.kind is list:
+                return [part.strip() for part in text.split(",") if part.strip()]
+            value = self.kind(text)
+        except ValueError as exc:
+            raise InvalidInputError(
+                f"Setting {self.name} must be {self.kind.__name__}, not {text!r}."
+            ) from exc
+        if self.minimum is not None and value < self.minimum:
+            raise InvalidInputError(f"Setting {self.name} must be at least {self.minimum}.")
+        return value
+
+    def render(self, value: Any) -> str:
+        """The text form of a value."""
+        return ",".join(value) if self.kind is list else str(value)
+
+
+_ALL = (
+    Setting(
+        "store.rollover_messages",
+        int,
+        500_000,
+        "When the current archive store holds this many messages, a new store is created and "
+        "made current.",
+        minimum=1,
+    ),
+    Setting(
+        "store.container_bytes",
+        int,
+        1 << 30,
+        "Size at which a store starts a new content container file.",
+        minimum=1 << 16,
+    ),
+    Setting(
+        "store.base_dir",
+        str,
+        "",
+        "Directory for new standard archive stores (default: <data dir>/stores).",
+    ),
+    Setting(
+        "ingest.workers",
+        int,
+        0,
+        "Worker processes that parse mail and extract attachment text (0: one per CPU core).",
+        minimum=0,
+    ),
+    Setting(
+        "ingest.batch_size",
+        int,
+        200,
+        "Messages written per durable batch (one fsync and one catalog transaction each).",
+        minimum=1,
+    ),
+    Setting(
+        "index.attachment_kinds",
+        list,
+        ["text", "html", "pdf", "docx", "xlsx", "pptx", "odt", "ods", "odp", "rtf", "csv"],
+        "Attachment kinds whose text is extracted and indexed.",
+    ),
+    Setting(
+        "index.attachment_max_bytes",
+        int,
+        25 * 1024 * 1024,
+        "Attachments larger than this are listed but their text is not extracted.",
+        minimum=0,
+    ),
+    Setting(
+        "index.attachment_timeout_seconds",
+        float,
+        20.0,
+        "Time allowed to extract the text of one attachment before it is skipped.",
+        minimum=0.1,
+    ),
+)
+
+SETTINGS: dict[str, Setting] = {s.name: s for s in _ALL}
+
+
+def setting(name: str) -> Setting:
+    """Look up a setting by name, with a clear error for unknown names."""
+    try:
+        return SETTINGS[name]
+    except KeyError as exc:
+        known = ", ".join(sorted(SETTINGS))
+        raise InvalidInputError(f"Unknown setting {name!r}. Known settings: {known}.") from exc
+
+
+def cpu_count() -> int:
+    """Cores available to this process."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

@@ -1,0 +1,154 @@
+"""Import a single EML file or a folder (optionally a tree) of EML files.
+
+Every regular file whose name ends with one of the configured extensions is archived as one
+message, byte for byte. Subfolders of the root become archive folders when ``recursive`` is set.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from mailkeep.sources.base import (
+    SourceError,
+    SourceMessage,
+    SourceProblem,
+    join_folder,
+    os_reason,
+)
+
+
+def walk_files(
+    root: Path, recursive: bool, on_error: Callable[[str, str], None]
+) -> Iterator[tuple[str, Path]]:
+    """Yield ``(relative directory, file path)`` for non-directory entries below ``root``.
+
+    Order is deterministic: a directory's files sorted by name, then its subdirectories sorted by
+    name, depth first. The relative directory is ``/``-separated ("" for the root itself).
+    Symbolic links to directories are not followed. A directory that cannot be listed is reported
+    through ``on_error(relative path, reason)`` and skipped.
+    """
+
+    def report(error: OSError) -> None:
+        where = Path(error.filename) if error.filename else root
+        on_error(_relative(where, root), os_reason(error))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=report):
+        dirnames.sort()
+        if not recursive:
+            dirnames.clear()
+        here = Path(dirpath)
+        rel_dir = _relative(here, root)
+        for name in sorted(filenames):
+            yield rel_dir, here / name
+
+
+def _relative(path: Path, root: Path) -> str:
+    rel = path.relative_to(root).as_posix()
+    return "" if rel == "." else rel
+
+
+def _normalise_extension(extension: str) -> str:
+    extension = extension.lower()
+    if extension and not extension.startswith("."):
+        return "." + extension
+    return extension
+
+
+class EmlFolderSource:
+    """Messages from EML files: one file, or every matching file in a folder (tree).
+
+    * ``path`` a file is archived as is, whatever its name; for a folder, every file whose name
+      ends with one of ``extensions`` (case-insensitive; ``"eml"`` and ``".eml"`` both work; an
+      empty string matches every file) is archived.
+    * ``recursive``: subfolders are walked too, and a file in ``sub/sub2`` goes to archive folder
+      ``folder/sub/sub2``. Without it only the folder's own files are read, all into ``folder``.
+    * Order is sorted and deterministic (see :func:`walk_files`).
+    * ``source_id`` is ``id_prefix`` + the file's ``/``-separated path relative to the root (the
+      file name when ``path`` is a file); ``received`` is the file's mtime in UTC.
+    * Unreadable files, non-regular files (FIFOs, devices, dangling links) and empty (0-byte)
+      files are appended to ``problems`` and skipped; unlistable subfolders likewise.
+    * A missing ``path`` raises :class:`SourceError` on the first ``next()``.
+
+    ``estimate()`` counts matching files (``estimate_unit == "messages"``).
+    """
+
+    estimate_unit = "messages"
+
+    def __init__(
+        self,
+        path: Path,
+        recursive: bool = False,
+        extensions: tuple[str, ...] = (".eml",),
+        folder: str = "",
+        *,
+        id_prefix: str = "",
+    ) -> None:
+        self.path = path
+        self.recursive = recursive
+        self.extensions = tuple(_normalise_extension(ext) for ext in extensions)
+        self.folder = join_folder(folder)
+        self.id_prefix = id_prefix
+        self.problems: list[SourceProblem] = []
+
+    def messages(self) -> Iterator[SourceMessage]:
+        """Yield one message per matching, readable, non-empty file."""
+        for rel_dir, file in self._files(report=True):
+            message = self._read(rel_dir, file)
+            if message is not None:
+                yield message
+
+    def estimate(self) -> int | None:
+        """The number of matching files, or None when the path cannot be read."""
+        try:
+            return sum(1 for _ in self._files(report=False))
+        except SourceError:
+            return None
+
+    def _files(self, report: bool) -> Iterator[tuple[str, Path]]:
+        if not self.path.exists():
+            raise SourceError(f"No such file or directory: {self.path}", path=str(self.path))
+        if not self.path.is_dir():
+            yield "", self.path
+            return
+
+        def on_error(rel: str, reason: str) -> None:
+            if report:
+                self.problems.append(SourceProblem(self.id_prefix + rel, reason))
+
+        for rel_dir, file in walk_files(self.path, self.recursive, on_error):
+            if self._matches(file.name):
+                yield rel_dir, file
+
+    def _matches(self, name: str) -> bool:
+        lowered = name.lower()
+        return any(lowered.endswith(ext) for ext in self.extensions)
+
+    def _read(self, rel_dir: str, file: Path) -> SourceMessage | None:
+        source_id = self.id_prefix + join_folder(rel_dir, file.name)
+        try:
+            raw, mtime = _read_regular_file(file)
+        except OSError as error:
+            self.problems.append(SourceProblem(source_id, os_reason(error)))
+            return None
+        if not raw:
+            self.problems.append(SourceProblem(source_id, "empty file"))
+            return None
+        return SourceMessage(
+            raw=raw,
+            folder=join_folder(self.folder, rel_dir),
+            source_id=source_id,
+            received=datetime.fromtimestamp(mtime, tz=UTC),
+        )
+
+
+def _read_regular_file(file: Path) -> tuple[bytes, float]:
+    """The bytes and mtime of a regular file; OSError for anything else (never blocks on FIFOs)."""
+    if not stat.S_ISREG(file.stat().st_mode):
+        raise OSError(f"not a regular file: {file.name}")
+    with file.open("rb") as handle:
+        raw = handle.read()
+        return raw, os.fstat(handle.fileno()).st_mtime

@@ -1,0 +1,349 @@
+"""One archive store: content containers + metadata catalog + full-text index.
+
+Write path (``archive``): blob and entry records are appended to the container and synced, then
+the catalog commits the batch (which also queues the entries for indexing), and only then are
+the messages reported archived. The index is derived: documents are added and committed in the
+background of the batch cadence, and anything left in the catalog's index queue after a crash is
+re-derived from content on the next open for writing.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from mailkeep.errors import ConflictError, MailkeepError, NotFoundError
+from mailkeep.index.model import IndexDocument, SearchIndex
+from mailkeep.index.tantivy_index import TantivyIndex
+from mailkeep.store.catalog.base import Batch, BlobRow, Catalog, EntryRow, Move
+from mailkeep.store.catalog.sql import to_micros
+from mailkeep.store.content.containers import (
+    DEFAULT_MAX_CONTAINER_BYTES,
+    ContainerReader,
+    ContainerWriter,
+    split_record,
+)
+from mailkeep.store.content.records import Blob, RecordCodec
+from mailkeep.store.descriptor import Descriptor
+from mailkeep.store.model import Deriver, Incoming, StorePaths
+
+INDEX_COMMIT_DOCS = 5000
+INDEX_COMMIT_SECONDS = 5.0
+
+
+class StoreBusyError(MailkeepError):
+    """Another process is writing to this store."""
+
+    code = "store_busy"
+
+
+@dataclass(frozen=True)
+class ArchivedEntry:
+    """Outcome for one incoming message: its entry id and whether it was already there."""
+
+    entry_id: int
+    duplicate: bool
+
+
+class ArchiveStore:
+    """An open archive store. Writable stores hold an exclusive writer lock file."""
+
+    def __init__(
+        self,
+        store_id: int,
+        descriptor: Descriptor,
+        paths: StorePaths,
+        catalog: Catalog,
+        data_key: bytes,
+        deriver: Deriver | None = None,
+        max_container_bytes: int = DEFAULT_MAX_CONTAINER_BYTES,
+    ) -> None:
+        self.id = store_id
+        self.descriptor = descriptor
+        self.paths = paths
+        self.catalog = catalog
+        self.codec = RecordCodec(data_key)
+        self.deriver = deriver
+        self._max_container = max_container_bytes
+        self.content_dir = Path(paths.content)
+        self.reader = ContainerReader(self.content_dir)
+        self._writer: ContainerWriter | None = None
+        self._lock: IO[bytes] | None = None
+        self._index: TantivyIndex | None = None
+        self._index_writable = False
+        self._next_id = 0
+        self._unindexed: list[int] = []
+        self._last_index_commit = time.monotonic()
+
+    # -- opening for write ----------------------------------------------------------------
+
+    def open_writer(self) -> None:
+        """Take the writer lock, cut uncommitted container tails, finish pending indexing."""
+        if self._writer is not None:
+            return
+        self._lock = _take_lock(Path(self.paths.descriptor) / ".writer.lock")
+        self.content_dir.mkdir(parents=True, exist_ok=True)
+        committed = self.catalog.committed_containers()
+        self._writer = ContainerWriter(self.content_dir, committed, self._max_container)
+        self._next_id = self.catalog.next_entry_id()
+        self.catch_up_index()
+
+    @property
+    def writer(self) -> ContainerWriter:
+        if self._writer is None:
+            self.open_writer()
+        assert self._writer is not None
+        return self._writer
+
+    def index(self, writable: bool = False) -> TantivyIndex:
+        """The store's search index (opened lazily; writable only for the writer)."""
+        if self._index is not None and (self._index_writable or not writable):
+            return self._index
+        if self._index is not None:
+            self._index.close()
+        self._index = TantivyIndex.open(Path(self.paths.index), writable=writable)
+        self._index_writable = writable
+        return self._index
+
+    # -- writing ------------------------------------------------------------------------
+
+    def archive(self, items: Sequence[Incoming]) -> list[ArchivedEntry]:
+        """Write a batch durably; returns one outcome per item, in order.
+
+        An item whose user archive already holds the same bytes is a duplicate and writes
+        nothing. Blobs already in this store are not stored again (single instance).
+        """
+        writer = self.writer
+        existing = self._existing(items)
+        blobs = self.catalog.blob_locations({i.sha256 for i in items})
+        batch, outcomes, documents = Batch(), [], []
+        now = datetime.now(UTC)
+        for item in items:
+            key = (item.archive, item.sha256)
+            if key in existing:
+                outcomes.append(ArchivedEntry(existing[key], True))
+                continue
+            if item.sha256 not in blobs:
+                location = writer.append(self.codec.seal_blob(item.sha256, item.raw))
+                blobs[item.sha256] = BlobRow(item.sha256, location, len(item.raw))
+                batch.blobs.append(blobs[item.sha256])
+            entry = self._new_entry(item, now)
+            writer.append(self.codec.seal_entry(_add_record(entry)))
+            existing[key] = entry.id
+            batch.entries.append(entry)
+            documents.append(document_for(entry, item.derived.document))
+            outcomes.append(ArchivedEntry(entry.id, False))
+        if batch.entries:
+            batch.containers = writer.sync()
+            self.catalog.commit_batch(batch)
+            self._add_to_index(documents)
+        return outcomes
+
+    def _existing(self, items: Sequence[Incoming]) -> dict[tuple[str, bytes], int]:
+        by_archive: dict[str, set[bytes]] = {}
+        for item in items:
+            by_archive.setdefault(item.archive, set()).add(item.sha256)
+        found: dict[tuple[str, bytes], int] = {}
+        for archive, hashes in by_archive.items():
+            for sha, entry_id in self.catalog.existing_entries(archive, hashes).items():
+                found[(archive, sha)] = entry_id
+        return found
+
+    def _new_entry(self, item: Incoming, now: datetime) -> EntryRow:
+        entry_id = self._next_id
+        self._next_id += 1
+        d = item.derived
+        return EntryRow(
+            id=entry_id,
+            sha256=item.sha256,
+            archive=item.archive,
+            folder=item.folder,
+            source_id=item.source_id,
+            received=item.received,
+            archived_at=now,
+            date=d.date,
+            size=len(item.raw),
+            subject=d.subject,
+            sender=d.sender,
+            recipients=d.recipients,
+            message_id=d.message_id,
+            has_attachment=d.has_attachment,
+            flags=item.flags,
+            defects=d.defects,
+        )
+
+    def move(self, entry_id: int, folder: str) -> None:
+        """File an entry under another folder of its user archive."""
+        entry = self.entry(entry_id)
+        record = self.codec.seal_entry({"op": "move", "id": entry_id, "folder": folder})
+        location = self.writer.append(record)
+        batch = Batch(moves=[Move(entry_id, folder, location)])
+        batch.containers = self.writer.sync()
+        self.catalog.commit_batch(batch)
+        self._add_to_index([document_for(replace(entry, folder=folder), None, self)])
+
+    def remove(self, entry_ids: Sequence[int]) -> None:
+        """Remove entries (retention, deletion); their blobs are reclaimed by ``compact``."""
+        for entry_id in entry_ids:
+            self.writer.append(self.codec.seal_entry({"op": "remove", "id": entry_id}))
+        batch = Batch(removals=list(entry_ids))
+        batch.containers = self.writer.sync()
+        self.catalog.commit_batch(batch)
+        self.index(writable=True).delete(entry_ids)
+        self._unindexed.extend(entry_ids)
+        self.flush_index()
+
+    # -- index maintenance --------------------------------------------------------------
+
+    def _add_to_index(self, documents: list[IndexDocument]) -> None:
+        self.index(writable=True).add(documents)
+        self._unindexed.extend(d.entry_id for d in documents)
+        due = time.monotonic() - self._last_index_commit > INDEX_COMMIT_SECONDS
+        if len(self._unindexed) >= INDEX_COMMIT_DOCS or due:
+            self.flush_index()
+
+    def flush_index(self) -> None:
+        """Commit pending index changes and clear them from the catalog's index queue."""
+        if self._index is not None and self._index_writable and self._unindexed:
+            self._index.commit()
+            self.catalog.clear_index_queue(self._unindexed)
+            self._unindexed = []
+        self._last_index_commit = time.monotonic()
+
+    def catch_up_index(self) -> int:
+        """Apply index work left in the queue (after a crash, or a full rebuild request)."""
+        done = 0
+        while queue := self.catalog.index_queue():
+            present = [i for i, keep in queue if keep]
+            gone = [i for i, keep in queue if not keep]
+            index = self.index(writable=True)
+            if gone:
+                index.delete(gone)
+            index.add(self.derive_documents(self.catalog.entries(present)))
+            index.commit()
+            self.catalog.clear_index_queue([i for i, _ in queue])
+            done += len(queue)
+        return done
+
+    def derive_documents(self, entries: Sequence[EntryRow]) -> list[IndexDocument]:
+        """Index documents for entries, re-derived from their archived bytes."""
+        if self.deriver is None:
+            raise MailkeepError("This store was opened without a deriver; cannot index.")
+        raws = [self.raw_of(e) for e in entries]
+        derived = self.deriver.derive(raws)
+        return [document_for(e, d.document) for e, d in zip(entries, derived, strict=True)]
+
+    def rebuild_index(self) -> int:
+        """Drop the index and rebuild it from content; returns documents indexed."""
+        self.open_writer()
+        index = self.index(writable=True)
+        index.clear()
+        index.commit()
+        self.catalog.queue_all_for_index()
+        return self.catch_up_index()
+
+    # -- reading --------------------------------------------------------------------------
+
+    def entry(self, entry_id: int) -> EntryRow:
+        """One entry; NotFoundError when absent."""
+        entry = self.catalog.entry(entry_id)
+        if entry is None:
+            raise NotFoundError(f"No message {self.id}-{entry_id}.")
+        return entry
+
+    def raw(self, entry_id: int) -> bytes:
+        """The archived bytes of an entry, verified against their hash."""
+        return self.raw_of(self.entry(entry_id))
+
+    def raw_of(self, entry: EntryRow) -> bytes:
+        """The archived bytes of an entry row."""
+        blob = self.catalog.blob_locations([entry.sha256]).get(entry.sha256)
+        if blob is None:
+            raise NotFoundError(f"The content of message {self.id}-{entry.id} is missing.")
+        return self.read_blob(blob).raw
+
+    def read_blob(self, blob: BlobRow) -> Blob:
+        """Decrypt and check one blob record."""
+        _kind, header, nonce, body = split_record(self.reader.read(blob.location))
+        return self.codec.open_blob(self.codec.open(header, nonce, body))
+
+    def iter_entries(self) -> Iterator[EntryRow]:
+        """Every entry of the store."""
+        return self.catalog.iter_entries()
+
+    def search_index(self) -> SearchIndex:
+        """The index for searching (never takes the writer lock)."""
+        return self.index(writable=self._index_writable)
+
+    def close(self) -> None:
+        """Flush the index, release the writer lock and every handle."""
+        try:
+            self.flush_index()
+        finally:
+            if self._index is not None:
+                self._index.close()
+                self._index = None
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
+            self.reader.close()
+            self.catalog.close()
+            if self._lock is not None:
+                self._lock.close()
+                self._lock = None
+
+
+def _take_lock(path: Path) -> IO[bytes]:
+    handle = path.open("ab")
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as exc:
+        handle.close()
+        raise StoreBusyError(
+            f"Archive store at {path.parent} is in use by another mailkeep process."
+        ) from exc
+    os.set_inheritable(handle.fileno(), False)
+    return handle
+
+
+def _add_record(entry: EntryRow) -> dict[str, Any]:
+    return {
+        "op": "add",
+        "id": entry.id,
+        "sha256": entry.sha256.hex(),
+        "archive": entry.archive,
+        "folder": entry.folder,
+        "source_id": entry.source_id,
+        "received": to_micros(entry.received),
+        "archived_at": to_micros(entry.archived_at),
+        "flags": list(entry.flags),
+    }
+
+
+def document_for(
+    entry: EntryRow, parsed: IndexDocument | None, store: ArchiveStore | None = None
+) -> IndexDocument:
+    """The index document of an entry: placement from the entry, text from the parse."""
+    if parsed is None:
+        assert store is not None
+        parsed = store.derive_documents([entry])[0]
+    return replace(
+        parsed,
+        entry_id=entry.id,
+        archive=entry.archive,
+        folder=entry.folder,
+        size=entry.size,
+        date=entry.date or entry.received or entry.archived_at,
+    )
+
+
+def ensure_state_allows_write(state: str) -> None:
+    """Raise unless a store in ``state`` may take new mail or changes."""
+    if state in ("disabled", "writeProtected"):
+        raise ConflictError(f"The archive store is {state}; it cannot be changed.")

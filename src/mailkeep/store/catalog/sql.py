@@ -1,0 +1,335 @@
+"""The catalog on a SQL database through SQLAlchemy Core (SQLite or PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, Row, and_, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from mailkeep.store.catalog.base import Batch, BlobRow, EntryRow, StoreCounts
+from mailkeep.store.catalog.tables import build_tables
+from mailkeep.store.content.containers import Location
+
+_CHUNK = 500
+
+
+def to_micros(value: datetime | None) -> int | None:
+    """A datetime as integer microseconds since the epoch (naive values are taken as UTC)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return int(value.timestamp() * 1_000_000)
+
+
+def from_micros(value: int | None) -> datetime | None:
+    """Inverse of :func:`to_micros`; always timezone-aware UTC."""
+    if value is None:
+        return None
+    return datetime.fromtimestamp(value / 1_000_000, tz=UTC)
+
+
+def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+class SqlCatalog:
+    """A :class:`~mailkeep.store.catalog.base.Catalog` on any SQLAlchemy engine we support."""
+
+    def __init__(self, engine: Engine, schema: str | None = None) -> None:
+        self.engine = engine
+        self.schema = schema
+        tables = build_tables(schema)
+        self._metadata = tables
+        prefix = f"{schema}." if schema else ""
+        self._blobs = tables.tables[f"{prefix}blobs"]
+        self._entries = tables.tables[f"{prefix}entries"]
+        self._containers = tables.tables[f"{prefix}containers"]
+        self._queue = tables.tables[f"{prefix}index_queue"]
+        self._meta = tables.tables[f"{prefix}meta"]
+        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+
+    def initialize(self) -> None:
+        self._metadata.create_all(self.engine)
+
+    # -- writing -------------------------------------------------------------------------
+
+    def commit_batch(self, batch: Batch) -> None:
+        with self.engine.begin() as conn:
+            if batch.blobs:
+                conn.execute(self._blobs.insert(), [_blob_params(b) for b in batch.blobs])
+            if batch.entries:
+                conn.execute(self._entries.insert(), [_entry_params(e) for e in batch.entries])
+            for move in batch.moves:
+                conn.execute(
+                    update(self._entries)
+                    .where(self._entries.c.id == move.entry_id)
+                    .values(folder=move.folder)
+                )
+            for ids in _chunks(batch.removals):
+                conn.execute(delete(self._entries).where(self._entries.c.id.in_(ids)))
+            self._upsert_containers(conn, batch.containers)
+            if batch.entries:
+                highest = str(max(e.id for e in batch.entries))
+                stmt = self._insert(self._meta).values(key="max_entry_id", value=highest)
+                conn.execute(
+                    stmt.on_conflict_do_update(index_elements=["key"], set_={"value": highest})
+                )
+            queued = [{"entry_id": e.id, "present": True} for e in batch.entries]
+            queued += [{"entry_id": m.entry_id, "present": True} for m in batch.moves]
+            queued += [{"entry_id": i, "present": False} for i in batch.removals]
+            self._upsert_queue(conn, queued)
+
+    def _upsert_containers(self, conn: Any, containers: dict[int, int]) -> None:
+        for number, size in containers.items():
+            stmt = self._insert(self._containers).values(number=number, committed_size=size)
+            conn.execute(
+                stmt.on_conflict_do_update(index_elements=["number"], set_={"committed_size": size})
+            )
+
+    def _upsert_queue(self, conn: Any, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        latest = {row["entry_id"]: row for row in rows}
+        stmt = self._insert(self._queue)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["entry_id"], set_={"present": stmt.excluded.present}
+        )
+        conn.execute(stmt, list(latest.values()))
+
+    def relocate_blobs(self, rows: Sequence[BlobRow], containers: dict[int, int]) -> None:
+        with self.engine.begin() as conn:
+            for row in rows:
+                conn.execute(
+                    update(self._blobs)
+                    .where(self._blobs.c.sha256 == row.sha256)
+                    .values(
+                        container=row.location.container,
+                        offset=row.location.offset,
+                        length=row.location.length,
+                    )
+                )
+            conn.execute(delete(self._containers))
+            self._upsert_containers(conn, containers)
+
+    def drop_blobs(self, hashes: Sequence[bytes]) -> None:
+        with self.engine.begin() as conn:
+            for chunk in _chunks(hashes):
+                conn.execute(delete(self._blobs).where(self._blobs.c.sha256.in_(chunk)))
+
+    def clear_index_queue(self, entry_ids: Sequence[int]) -> None:
+        with self.engine.begin() as conn:
+            for chunk in _chunks(entry_ids):
+                conn.execute(delete(self._queue).where(self._queue.c.entry_id.in_(chunk)))
+
+    def queue_all_for_index(self) -> int:
+        with self.engine.begin() as conn:
+            conn.execute(delete(self._queue))
+            ids = [
+                {"entry_id": r[0], "present": True}
+                for r in conn.execute(select(self._entries.c.id))
+            ]
+            if ids:
+                conn.execute(self._queue.insert(), ids)
+            return len(ids)
+
+    def reset(self) -> None:
+        with self.engine.begin() as conn:
+            for table in (self._queue, self._entries, self._blobs, self._containers):
+                conn.execute(delete(table))
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.engine.begin() as conn:
+            stmt = self._insert(self._meta).values(key=key, value=value)
+            conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": value}))
+
+    # -- reading -------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        with self.engine.connect() as conn:
+            value = conn.execute(select(self._meta.c.value).where(self._meta.c.key == key))
+            return value.scalar_one_or_none()
+
+    def next_entry_id(self) -> int:
+        with self.engine.connect() as conn:
+            highest = conn.execute(select(func.max(self._entries.c.id))).scalar_one_or_none()
+            stored = conn.execute(
+                select(self._meta.c.value).where(self._meta.c.key == "max_entry_id")
+            ).scalar_one_or_none()
+        return max(highest or 0, int(stored or 0)) + 1
+
+    def existing_entries(self, archive: str, hashes: Iterable[bytes]) -> dict[bytes, int]:
+        found: dict[bytes, int] = {}
+        e = self._entries.c
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(set(hashes))):
+                query = select(e.sha256, e.id).where(
+                    and_(e.archive == archive, e.sha256.in_(chunk))
+                )
+                found.update({bytes(r[0]): r[1] for r in conn.execute(query)})
+        return found
+
+    def entries_by_source(self, archive: str, source_ids: Iterable[str]) -> dict[str, EntryRow]:
+        found: dict[str, EntryRow] = {}
+        e = self._entries.c
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(set(source_ids))):
+                query = select(self._entries).where(
+                    and_(e.archive == archive, e.source_id.in_(chunk))
+                )
+                found.update({r.source_id: _entry_from_row(r) for r in conn.execute(query)})
+        return found
+
+    def blob_locations(self, hashes: Iterable[bytes]) -> dict[bytes, BlobRow]:
+        found: dict[bytes, BlobRow] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(set(hashes))):
+                query = select(self._blobs).where(self._blobs.c.sha256.in_(chunk))
+                found.update({bytes(r.sha256): _blob_from_row(r) for r in conn.execute(query)})
+        return found
+
+    def entry(self, entry_id: int) -> EntryRow | None:
+        rows = self.entries([entry_id])
+        return rows[0] if rows else None
+
+    def entries(self, entry_ids: Sequence[int]) -> list[EntryRow]:
+        found: dict[int, EntryRow] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(entry_ids)):
+                query = select(self._entries).where(self._entries.c.id.in_(chunk))
+                found.update({r.id: _entry_from_row(r) for r in conn.execute(query)})
+        return [found[i] for i in entry_ids if i in found]
+
+    def iter_entries(self, batch_size: int = 2000) -> Iterator[EntryRow]:
+        last = 0
+        while True:
+            with self.engine.connect() as conn:
+                query = (
+                    select(self._entries)
+                    .where(self._entries.c.id > last)
+                    .order_by(self._entries.c.id)
+                    .limit(batch_size)
+                )
+                rows = [_entry_from_row(r) for r in conn.execute(query)]
+            if not rows:
+                return
+            yield from rows
+            last = rows[-1].id
+
+    def iter_blobs(self) -> Iterator[BlobRow]:
+        with self.engine.connect() as conn:
+            b = self._blobs.c
+            rows = conn.execute(select(self._blobs).order_by(b.container, b.offset))
+            result = [_blob_from_row(r) for r in rows]
+        yield from result
+
+    def archives(self) -> dict[str, int]:
+        e = self._entries.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(e.archive, func.count()).group_by(e.archive))
+            return {r[0]: r[1] for r in rows}
+
+    def folders(self, archive: str) -> dict[str, int]:
+        e = self._entries.c
+        with self.engine.connect() as conn:
+            query = select(e.folder, func.count()).where(e.archive == archive).group_by(e.folder)
+            return {r[0]: r[1] for r in conn.execute(query)}
+
+    def counts(self) -> StoreCounts:
+        with self.engine.connect() as conn:
+            messages = conn.execute(select(func.count()).select_from(self._entries)).scalar_one()
+            blob_count, raw, stored = conn.execute(
+                select(
+                    func.count(),
+                    func.coalesce(func.sum(self._blobs.c.raw_size), 0),
+                    func.coalesce(func.sum(self._blobs.c.length), 0),
+                )
+            ).one()
+        return StoreCounts(int(messages), int(blob_count), int(raw), int(stored))
+
+    def committed_containers(self) -> dict[int, int]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(self._containers))
+            return {r.number: r.committed_size for r in rows}
+
+    def unreferenced_blobs(self) -> list[BlobRow]:
+        referenced = select(self._entries.c.sha256).where(
+            self._entries.c.sha256 == self._blobs.c.sha256
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(self._blobs).where(~referenced.exists()))
+            return [_blob_from_row(r) for r in rows]
+
+    def index_queue(self, limit: int = 5000) -> list[tuple[int, bool]]:
+        with self.engine.connect() as conn:
+            query = select(self._queue).order_by(self._queue.c.entry_id).limit(limit)
+            return [(r.entry_id, bool(r.present)) for r in conn.execute(query)]
+
+    def size_bytes(self) -> int:
+        return 0
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _blob_params(blob: BlobRow) -> dict[str, Any]:
+    loc = blob.location
+    return {
+        "sha256": blob.sha256,
+        "container": loc.container,
+        "offset": loc.offset,
+        "length": loc.length,
+        "raw_size": blob.raw_size,
+    }
+
+
+def _entry_params(entry: EntryRow) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "sha256": entry.sha256,
+        "archive": entry.archive,
+        "folder": entry.folder,
+        "source_id": entry.source_id,
+        "received": to_micros(entry.received),
+        "archived_at": to_micros(entry.archived_at),
+        "date": to_micros(entry.date),
+        "size": entry.size,
+        "subject": entry.subject,
+        "sender": entry.sender,
+        "recipients": entry.recipients,
+        "message_id": entry.message_id,
+        "has_attachment": entry.has_attachment,
+        "flags": "\n".join(entry.flags),
+        "defects": "\n".join(entry.defects),
+    }
+
+
+def _blob_from_row(row: Row[Any]) -> BlobRow:
+    return BlobRow(bytes(row.sha256), Location(row.container, row.offset, row.length), row.raw_size)
+
+
+def _entry_from_row(row: Row[Any]) -> EntryRow:
+    archived = from_micros(row.archived_at)
+    assert archived is not None
+    return EntryRow(
+        id=row.id,
+        sha256=bytes(row.sha256),
+        archive=row.archive,
+        folder=row.folder,
+        source_id=row.source_id,
+        received=from_micros(row.received),
+        archived_at=archived,
+        date=from_micros(row.date),
+        size=row.size,
+        subject=row.subject,
+        sender=row.sender,
+        recipients=row.recipients,
+        message_id=row.message_id,
+        has_attachment=bool(row.has_attachment),
+        flags=tuple(f for f in row.flags.split("\n") if f),
+        defects=tuple(d for d in row.defects.split("\n") if d),
+    )

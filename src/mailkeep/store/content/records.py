@@ -1,0 +1,131 @@
+"""The on-disk record format of container files: the original bytes are the truth.
+
+A container file is a fixed file header followed by self-describing records::
+
+    file header   b"MKCONT\\x00\\x01"                               (8 bytes)
+    record        magic b"MKR\\x01" | kind u8 | 3 reserved | length u32 (big endian)
+                  | nonce (12) | AES-256-GCM ciphertext + tag (length bytes)
+
+The 12 header bytes before the nonce are the GCM additional data, so a flipped bit anywhere in a
+record (header or body) fails authentication. Plaintext of a ``BLOB`` record: SHA-256 of the raw
+message (32) | raw size u64 | zstd frame of the raw bytes. Plaintext of an ``ENTRY`` record: a
+UTF-8 JSON object describing one change of which user archive and folder holds a message
+(``add``, ``move``, ``remove``); replaying all entry records in file order rebuilds a store's
+metadata (see ``store recover``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import struct
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+import zstandard
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from mailkeep.errors import MailkeepError
+
+FILE_MAGIC = b"MKCONT\x00\x01"
+RECORD_MAGIC = b"MKR\x01"
+_HEADER = struct.Struct(">4sB3xI")
+HEADER_SIZE = _HEADER.size + 12  # header fields + nonce
+_BLOB_PREFIX = struct.Struct(">32sQ")
+MAX_RECORD = 0xFFFF_FFFF
+ZSTD_LEVEL = 6
+
+
+class RecordKind(IntEnum):
+    """What a record holds."""
+
+    BLOB = 1
+    ENTRY = 2
+
+
+class CorruptRecordError(MailkeepError):
+    """A record fails authentication, decompression or its hash check."""
+
+    code = "corrupt_record"
+
+
+@dataclass(frozen=True)
+class Blob:
+    """A decoded BLOB record."""
+
+    sha256: bytes
+    raw: bytes
+
+
+class RecordCodec:
+    """Seals and opens records with one store's data key."""
+
+    def __init__(self, data_key: bytes) -> None:
+        self._aead = AESGCM(data_key)
+        self._compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
+        self._decompressor = zstandard.ZstdDecompressor()
+
+    def seal(self, kind: RecordKind, plaintext: bytes) -> bytes:
+        """One complete record (header, nonce, ciphertext) ready to append."""
+        length = len(plaintext) + 16
+        if length > MAX_RECORD:
+            raise MailkeepError(f"A record of {length} bytes exceeds the 4 GiB record limit.")
+        header = _HEADER.pack(RECORD_MAGIC, int(kind), length)
+        nonce = secrets.token_bytes(12)
+        return header + nonce + self._aead.encrypt(nonce, plaintext, header)
+
+    def seal_blob(self, sha256: bytes, raw: bytes) -> bytes:
+        """A BLOB record for the raw message bytes."""
+        body = _BLOB_PREFIX.pack(sha256, len(raw)) + self._compressor.compress(raw)
+        return self.seal(RecordKind.BLOB, body)
+
+    def seal_entry(self, change: dict[str, Any]) -> bytes:
+        """An ENTRY record for one archive/folder change."""
+        text = json.dumps(change, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+        return self.seal(RecordKind.ENTRY, text.encode("utf-8"))
+
+    def open(self, header: bytes, nonce: bytes, ciphertext: bytes) -> bytes:
+        """Authenticate and decrypt a record body; raises CorruptRecordError."""
+        try:
+            return self._aead.decrypt(nonce, ciphertext, header)
+        except InvalidTag as exc:
+            raise CorruptRecordError("record fails authentication (modified or damaged)") from exc
+
+    def open_blob(self, plaintext: bytes) -> Blob:
+        """Decompress a BLOB plaintext and check it against its SHA-256."""
+        if len(plaintext) < _BLOB_PREFIX.size:
+            raise CorruptRecordError("blob record too short")
+        sha, size = _BLOB_PREFIX.unpack_from(plaintext)
+        try:
+            raw = self._decompressor.decompress(
+                plaintext[_BLOB_PREFIX.size :], max_output_size=size
+            )
+        except zstandard.ZstdError as exc:
+            raise CorruptRecordError(f"blob does not decompress: {exc}") from exc
+        if len(raw) != size or hashlib.sha256(raw).digest() != sha:
+            raise CorruptRecordError("blob content does not match its SHA-256")
+        return Blob(sha, raw)
+
+    @staticmethod
+    def open_entry(plaintext: bytes) -> dict[str, Any]:
+        """Decode an ENTRY plaintext."""
+        try:
+            value = json.loads(plaintext.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise CorruptRecordError(f"entry record is not valid JSON: {exc}") from exc
+        if not isinstance(value, dict) or "op" not in value:
+            raise CorruptRecordError("entry record has no operation")
+        return value
+
+
+def parse_header(header: bytes) -> tuple[RecordKind, int] | None:
+    """(kind, ciphertext length) of a record header, or None if it is not a valid header."""
+    if len(header) < _HEADER.size:
+        return None
+    magic, kind, length = _HEADER.unpack_from(header)
+    if magic != RECORD_MAGIC or kind not in (RecordKind.BLOB, RecordKind.ENTRY):
+        return None
+    return RecordKind(kind), length

@@ -1,0 +1,142 @@
+"""EmlFolderSource: file selection, folder names, order, problems."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from mailkeep.sources import eml
+from mailkeep.sources.base import SourceError
+from mailkeep.sources.eml import EmlFolderSource
+
+MAIL = b"From: a@example.com\r\nSubject: hi\r\n\r\nbody\r\n"
+
+
+def _write(path: Path, data: bytes = MAIL) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    root = tmp_path / "export"
+    _write(root / "b.eml", b"B")
+    _write(root / "A.EML", b"A")
+    _write(root / "notes.txt", b"not mail")
+    _write(root / "sub" / "c.eml", b"C")
+    _write(root / "sub" / "deeper" / "d.eml", b"D")
+    _write(root / "other" / "e.msg", b"E")
+    return root
+
+
+def test_flat_folder_reads_only_matching_top_level_files(tree: Path) -> None:
+    source = EmlFolderSource(tree)
+    messages = list(source.messages())
+    assert [m.source_id for m in messages] == ["A.EML", "b.eml"]
+    assert [m.raw for m in messages] == [b"A", b"B"]
+    assert {m.folder for m in messages} == {""}
+    assert source.problems == []
+    assert source.estimate_unit == "messages"
+    assert source.estimate() == 2
+
+
+def test_recursive_folders_follow_directories(tree: Path) -> None:
+    source = EmlFolderSource(tree, recursive=True, folder="Imported/")
+    got = [(m.source_id, m.folder, m.raw) for m in source.messages()]
+    assert got == [
+        ("A.EML", "Imported", b"A"),
+        ("b.eml", "Imported", b"B"),
+        ("sub/c.eml", "Imported/sub", b"C"),
+        ("sub/deeper/d.eml", "Imported/sub/deeper", b"D"),
+    ]
+    assert source.estimate() == 4
+
+
+def test_recursive_without_base_folder(tree: Path) -> None:
+    folders = [m.folder for m in EmlFolderSource(tree, recursive=True).messages()]
+    assert folders == ["", "", "sub", "sub/deeper"]
+
+
+def test_custom_extensions_are_case_insensitive(tree: Path) -> None:
+    source = EmlFolderSource(tree, recursive=True, extensions=("MSG", ".txt"))
+    assert [m.source_id for m in source.messages()] == ["notes.txt", "other/e.msg"]
+
+
+def test_single_file_is_read_whatever_its_name(tmp_path: Path) -> None:
+    file = _write(tmp_path / "message.mail")
+    stamp = datetime(2020, 5, 17, 10, 30, tzinfo=UTC).timestamp()
+    os.utime(file, (stamp, stamp))
+    [message] = EmlFolderSource(file, folder="Inbox").messages()
+    assert message.raw == MAIL
+    assert message.source_id == "message.mail"
+    assert message.folder == "Inbox"
+    assert message.received == datetime(2020, 5, 17, 10, 30, tzinfo=UTC)
+    assert message.archive is None
+
+
+def test_empty_file_is_a_problem_not_a_message(tmp_path: Path) -> None:
+    _write(tmp_path / "empty.eml", b"")
+    _write(tmp_path / "full.eml")
+    source = EmlFolderSource(tmp_path)
+    assert [m.source_id for m in source.messages()] == ["full.eml"]
+    assert [(p.source_id, p.reason) for p in source.problems] == [("empty.eml", "empty file")]
+
+
+def test_missing_path_raises_before_yielding(tmp_path: Path) -> None:
+    source = EmlFolderSource(tmp_path / "nope")
+    with pytest.raises(SourceError, match="No such file or directory"):
+        next(iter(source.messages()))
+    assert source.estimate() is None
+
+
+def test_unreadable_file_is_reported_and_import_continues(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write(tmp_path / "a.eml", b"A")
+    _write(tmp_path / "b.eml", b"B")
+    _write(tmp_path / "c.eml", b"C")
+    real_read = eml._read_regular_file
+
+    def flaky_read(file: Path) -> tuple[bytes, float]:
+        if file.name == "b.eml":
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_read(file)
+
+    monkeypatch.setattr(eml, "_read_regular_file", flaky_read)
+    source = EmlFolderSource(tmp_path)
+    assert [m.raw for m in source.messages()] == [b"A", b"C"]
+    assert [(p.source_id, p.reason) for p in source.problems] == [("b.eml", "Permission denied")]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_chmod_000_file_is_reported(tmp_path: Path) -> None:
+    locked = _write(tmp_path / "locked.eml")
+    _write(tmp_path / "open.eml")
+    locked.chmod(0)
+    try:
+        source = EmlFolderSource(tmp_path)
+        assert [m.source_id for m in source.messages()] == ["open.eml"]
+        assert [p.source_id for p in source.problems] == ["locked.eml"]
+    finally:
+        locked.chmod(0o600)
+
+
+def test_dangling_link_and_fifo_are_problems(tmp_path: Path) -> None:
+    (tmp_path / "gone.eml").symlink_to(tmp_path / "missing-target")
+    os.mkfifo(tmp_path / "pipe.eml")
+    _write(tmp_path / "real.eml")
+    source = EmlFolderSource(tmp_path)
+    assert [m.source_id for m in source.messages()] == ["real.eml"]
+    assert [p.source_id for p in source.problems] == ["gone.eml", "pipe.eml"]
+
+
+def test_id_prefix_applies_to_messages_and_problems(tmp_path: Path) -> None:
+    _write(tmp_path / "x" / "a.eml")
+    _write(tmp_path / "x" / "empty.eml", b"")
+    source = EmlFolderSource(tmp_path, recursive=True, id_prefix="alice/")
+    assert [m.source_id for m in source.messages()] == ["alice/x/a.eml"]
+    assert [p.source_id for p in source.problems] == ["alice/x/empty.eml"]
