@@ -142,27 +142,38 @@ class QueryBuilder:
         return tantivy.Query.boolean_query(clauses)
 
     def _dates(self, node: DateRange) -> tantivy.Query:
-        return tantivy.Query.range_query(
-            self._schema,
+        return self._range(
             "date",
             tantivy.FieldType.Date,
             None if node.start is None else _utc_midnight(node.start),
             None if node.end is None else _utc_midnight(node.end),
             include_lower=True,
-            include_upper=False,
         )
 
     def _sizes(self, node: SizeRange) -> tantivy.Query | None:
         if node.below is not None and node.below <= 0:
             return tantivy.Query.empty_query()
+        return self._range(
+            "size", tantivy.FieldType.Unsigned, node.above, node.below, include_lower=False
+        )
+
+    def _range(
+        self,
+        field: str,
+        kind: tantivy.FieldType,
+        lower: int | datetime | None,
+        upper: int | datetime | None,
+        include_lower: bool,
+    ) -> tantivy.Query:
+        """A range on a fast field; the upper bound is exclusive, an absent bound is open."""
         return tantivy.Query.range_query(
             self._schema,
-            "size",
-            tantivy.FieldType.Unsigned,
-            node.above,
-            node.below,
-            include_lower=False,
-            include_upper=False,
+            field,
+            kind,
+            lower,
+            upper,
+            include_lower=include_lower or lower is None,
+            include_upper=upper is None,
         )
 
     def _text(self, node: Text) -> tantivy.Query | None:

@@ -68,7 +68,6 @@ def build_schema() -> tantivy.Schema:
         sb.add_text_field(name, tokenizer_name=TEXT_ANALYZER)
     sb.add_text_field("attachment_names", tokenizer_name=TEXT_ANALYZER)
     sb.add_text_field("attachment_text", tokenizer_name=TEXT_ANALYZER)
-    sb.add_text_field("subject", tokenizer_name=TEXT_ANALYZER)
     sb.add_text_field("cjk", tokenizer_name=CJK_ANALYZER)
     for name in STORED_TEXTS:
         sb.add_bytes_field(name, stored=True)

@@ -48,6 +48,7 @@ class IndexVersionError(MailkeepError):
 
 def _open_tantivy(path: Path, schema: tantivy.Schema) -> tantivy.Index:
     marker = path / VERSION_FILE
+    path.mkdir(parents=True, exist_ok=True)
     if tantivy.Index.exists(str(path)):
         found = marker.read_text().strip() if marker.exists() else "unknown"
         if found != str(SCHEMA_VERSION):
@@ -58,7 +59,6 @@ def _open_tantivy(path: Path, schema: tantivy.Schema) -> tantivy.Index:
             )
         index = tantivy.Index.open(str(path))
     else:
-        path.mkdir(parents=True, exist_ok=True)
         index = tantivy.Index(schema, path=str(path), reuse=False)
         marker.write_text(f"{SCHEMA_VERSION}\n")
     register_analyzers(index)

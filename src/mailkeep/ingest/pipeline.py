@@ -64,11 +64,11 @@ class Pipeline:
         self,
         steps: tuple[Step, ...],
         batch_size: int,
-        archive_exists: Callable[[str], bool],
+        resolve_archive: Callable[[str], str | None],
     ) -> None:
         self.steps = steps
         self.batch_size = batch_size
-        self._archive_exists = archive_exists
+        self._resolve = resolve_archive
         self.result = ImportResult()
 
     def run(self, source: MessageSource, archive: str | None, progress: Progress | None) -> None:
@@ -87,11 +87,10 @@ class Pipeline:
     ) -> Iterator[IngestBatch]:
         batch, size = IngestBatch(), 0
         for message in messages:
-            target = message.archive or archive
-            if not target or not self._archive_exists(target):
-                self.result.add_failure(
-                    message.source_id, "route", f"unknown user archive {target!r}"
-                )
+            wanted = message.archive or archive or ""
+            target = self._resolve(wanted)
+            if target is None:
+                self.result.add_failure(message.source_id, "route", f"unknown user {wanted!r}")
                 continue
             batch.items.append(Item(message, target))
             size += len(message.raw)

@@ -87,12 +87,24 @@ class ArchiveStore:
         """Take the writer lock, cut uncommitted container tails, finish pending indexing."""
         if self._writer is not None:
             return
-        self._lock = _take_lock(Path(self.paths.descriptor) / ".writer.lock")
+        if self._lock is None:
+            self._lock = _take_lock(Path(self.paths.descriptor) / ".writer.lock")
         self.content_dir.mkdir(parents=True, exist_ok=True)
         committed = self.catalog.committed_containers()
-        self._writer = ContainerWriter(self.content_dir, committed, self._max_container)
+        self._writer = ContainerWriter.resume(self.content_dir, committed, self._max_container)
         self._next_id = self.catalog.next_entry_id()
         self.catch_up_index()
+
+    def close_writer(self) -> None:
+        """Close the container writer but keep the writer lock (compaction)."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    @property
+    def max_container_bytes(self) -> int:
+        """Size at which a new container file is started."""
+        return self._max_container
 
     @property
     def writer(self) -> ContainerWriter:
@@ -134,7 +146,7 @@ class ArchiveStore:
                 blobs[item.sha256] = BlobRow(item.sha256, location, len(item.raw))
                 batch.blobs.append(blobs[item.sha256])
             entry = self._new_entry(item, now)
-            writer.append(self.codec.seal_entry(_add_record(entry)))
+            writer.append(self.codec.seal_entry(add_record(entry)))
             existing[key] = entry.id
             batch.entries.append(entry)
             documents.append(document_for(entry, item.derived.document))
@@ -312,7 +324,8 @@ def _take_lock(path: Path) -> IO[bytes]:
     return handle
 
 
-def _add_record(entry: EntryRow) -> dict[str, Any]:
+def add_record(entry: EntryRow) -> dict[str, Any]:
+    """The entry record that adds ``entry`` to its user archive and folder."""
     return {
         "op": "add",
         "id": entry.id,

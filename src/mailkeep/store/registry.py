@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,7 +32,7 @@ class StoreSpec:
     """What ``create`` and ``attach`` are given (the guide's CreateStore arguments)."""
 
     name: str
-    type: StoreType = "FileSystemStandard"
+    type: str = "FileSystemStandard"
     requested_state: str = "current"
     path: str | None = None  # standard store directory
     database_path: str | None = None  # advanced: catalog directory
@@ -133,6 +134,11 @@ class StoreRegistry:
             if row.requested_state != "disabled":
                 yield self.open(row.id)
 
+    def flush_indexes(self) -> None:
+        """Commit pending index work of every store opened so far."""
+        for store in self._open.values():
+            store.flush_index()
+
     def close(self) -> None:
         """Close every open store."""
         stores, self._open = list(self._open.values()), {}
@@ -145,7 +151,7 @@ class StoreRegistry:
         """Create a new store on disk (and in PostgreSQL) and attach it."""
         self._check_spec(spec)
         descriptor = Descriptor.new(
-            spec.name, spec.type, wrap_key(self._master_key, generate_key())
+            spec.name, cast(StoreType, spec.type), wrap_key(self._master_key, generate_key())
         )
         paths = self._layout(spec, descriptor)
         for label, path in (("content", paths.content), ("index", paths.index)):

@@ -38,7 +38,10 @@ PARSED: list[tuple[str, QueryNode]] = [
     ('-"quarterly report"', Not(Text("quarterly report", phrase=True))),
     ("from:alice@example.com", Text("alice@example.com", "from")),
     ("FROM:alice", Text("alice", "from")),
-    ("to:bob cc:carol bcc:dave", And((Text("bob", "to"), Text("carol", "cc"), Text("dave", "bcc")))),
+    (
+        "to:bob cc:carol bcc:dave",
+        And((Text("bob", "to"), Text("carol", "cc"), Text("dave", "bcc"))),
+    ),
     ('subject:"quarterly report"', Text("quarterly report", "subject", phrase=True)),
     ("body:x attachment:y", And((Text("x", "body"), Text("y", "attachment")))),
     ("filename:report.pdf", Text("report.pdf", "filename")),

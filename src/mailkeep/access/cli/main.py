@@ -1,1 +1,182 @@
-def run() -> None: ...
+"""The ``mailkeep`` command: one sub-command group per area; a contract scripts rely on."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from mailkeep.access.cli import imports, stores, users
+from mailkeep.access.cli.context import data_dir, guarded, runtime
+from mailkeep.access.cli.output import JsonOption, console, emit_json, fail, table
+from mailkeep.access.search import search as search_archive
+from mailkeep.errors import InvalidInputError
+from mailkeep.runtime import CONFIG_FILE, Runtime, default_data_dir
+
+app = typer.Typer(
+    help="mailkeep: archive, store and search email.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(users.app, name="user")
+app.add_typer(imports.app, name="import")
+app.add_typer(stores.app, name="store")
+config_app = typer.Typer(help="Show and change settings.")
+app.add_typer(config_app, name="config")
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    data_dir_option: Path | None = typer.Option(
+        None, "--data-dir", help="Data directory (default $MAILKEEP_HOME or ./mailkeep-data)."
+    ),
+) -> None:
+    """Choose the data directory for every sub-command."""
+    ctx.obj = data_dir_option or default_data_dir()
+
+
+@app.command()
+@guarded
+def init(
+    ctx: typer.Context,
+    database_url: str | None = typer.Option(
+        None, "--database-url", help="Master database URL (default: SQLite in the data dir)."
+    ),
+    if_missing: bool = typer.Option(False, "--if-missing", help="Do nothing if initialised."),
+    json: bool = JsonOption,
+) -> None:
+    """Create a data directory: master database, master key and the first archive store."""
+    directory = data_dir(ctx)
+    created = not (if_missing and (directory / CONFIG_FILE).exists())
+    if created:
+        Runtime.init(directory, database_url).close()
+    if json:
+        emit_json({"dataDir": str(directory.resolve()), "created": created})
+    elif created:
+        console.print(f"Initialised {directory.resolve()}.")
+        console.print(
+            f"Back up {directory.resolve() / 'master.key'}: without it the archive cannot be read."
+        )
+
+
+@app.command()
+@guarded
+def search(
+    ctx: typer.Context,
+    query: str,
+    user: str | None = typer.Option(None, "--user", help="Search only this user's archive."),
+    limit: int = typer.Option(50, "--limit", min=1, max=10_000),
+    offset: int = typer.Option(0, "--offset", min=0),
+    sort: str = typer.Option("date", "--sort", help="date or relevance."),
+    json: bool = JsonOption,
+) -> None:
+    """Search the archive with the query language (see docs/search.md)."""
+    if sort not in ("date", "relevance"):
+        raise InvalidInputError("--sort must be date or relevance.")
+    with runtime(ctx) as rt:
+        archives = frozenset({rt.users.get(user).archive}) if user else None
+        results, total = search_archive(rt.stores, query, archives, limit, offset, sort)  # type: ignore[arg-type]
+    if json:
+        emit_json([r.as_dict() for r in results])
+        return
+    table(
+        ["id", "date", "from", "subject", "user", "folder"],
+        [
+            (
+                r.id,
+                r.date.strftime("%Y-%m-%d %H:%M") if r.date else "",
+                r.sender[:40],
+                r.subject[:60],
+                r.user,
+                r.folder,
+            )
+            for r in results
+        ],
+    )
+    console.print(f"{len(results)} of {total} matches")
+
+
+@app.command()
+@guarded
+def show(
+    ctx: typer.Context,
+    id: str = typer.Argument(..., help="Message id as printed by search (STORE-ENTRY)."),
+    raw: bool = typer.Option(False, "--raw", help="Write the archived bytes unchanged to stdout."),
+    json: bool = JsonOption,
+) -> None:
+    """Show one archived message."""
+    store_id, entry_id = _parse_id(id)
+    with runtime(ctx) as rt:
+        store = rt.stores.open(store_id)
+        entry = store.entry(entry_id)
+        data = store.raw_of(entry)
+    if raw:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    info = {
+        "id": id,
+        "user": entry.archive,
+        "folder": entry.folder,
+        "date": entry.date,
+        "from": entry.sender,
+        "to": entry.recipients,
+        "subject": entry.subject,
+        "messageId": entry.message_id,
+        "size": entry.size,
+        "sha256": entry.sha256.hex(),
+        "archivedAt": entry.archived_at,
+        "flags": list(entry.flags),
+        "defects": list(entry.defects),
+    }
+    if json:
+        emit_json(info)
+        return
+    for key, value in info.items():
+        console.print(f"{key:>11}: {value}", markup=False)
+
+
+def _parse_id(text: str) -> tuple[int, int]:
+    store, _, entry = text.partition("-")
+    if not (store.isdigit() and entry.isdigit()):
+        raise InvalidInputError(f"Invalid message id {text!r}: expected STORE-ENTRY, e.g. 1-42.")
+    return int(store), int(entry)
+
+
+@config_app.command("list")
+@guarded
+def config_list(ctx: typer.Context, json: bool = JsonOption) -> None:
+    """Show every setting with its value."""
+    with runtime(ctx) as rt:
+        values = rt.settings()
+    if json:
+        emit_json(values)
+    else:
+        table(["setting", "value"], sorted(values.items()))
+
+
+@config_app.command("set")
+@guarded
+def config_set(ctx: typer.Context, name: str, value: str, json: bool = JsonOption) -> None:
+    """Change a setting (validated against the settings schema)."""
+    with runtime(ctx) as rt:
+        parsed = rt.set_setting(name, value)
+    if json:
+        emit_json({name: parsed})
+    else:
+        console.print(f"{name} = {parsed}")
+
+
+def run() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except BrokenPipeError:
+        sys.stderr.close()
+        raise SystemExit(1) from None
+
+
+_ = fail

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Callable
 
@@ -31,24 +32,31 @@ _EXTRACTORS: dict[str, Extractor] = {
     "rtf": extract_rtf,
 }
 _MAX_REASON = 200
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 def _reason(exc: BaseException) -> str:
     """A short, single-line description of a library failure for the error message."""
-    detail = " ".join(str(exc).split())
+    # Object reprs ("<BytesIO object at 0x7f...>") would make every message unique.
+    detail = _ADDRESS.sub("", " ".join(str(exc).split()))
     if len(detail) > _MAX_REASON:
         detail = detail[: _MAX_REASON - 1] + "…"
     name = type(exc).__name__
-    return f"corrupt or unreadable document ({name}: {detail})" if detail else f"{name}"
+    return (
+        f"corrupt or unreadable document ({name}: {detail})"
+        if detail
+        else f"corrupt or unreadable document ({name})"
+    )
 
 
 def extract_text(data: bytes, kind: str, max_chars: int = 1_000_000) -> str:
     """The searchable plain text of a document of the given kind (see :func:`kind_of`).
 
     The result is whitespace-normalised and at most ``max_chars`` characters long; extraction
-    stops early once that much text has been found. Raises :class:`ExtractionError` for an
-    unsupported kind and for corrupt, encrypted or otherwise unreadable input — never any
-    other exception, whatever the parsing library does.
+    stops early once that much text has been found; empty ``data`` yields ``""``. Raises
+    :class:`ExtractionError` for an unsupported kind and for corrupt, encrypted or otherwise
+    unreadable input — never another exception, whatever the parsing library does (only a
+    negative ``max_chars``, a caller bug, raises ValueError).
     """
     extractor = _EXTRACTORS.get(kind)
     if extractor is None:

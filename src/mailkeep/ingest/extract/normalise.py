@@ -14,6 +14,7 @@ _JUNK = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufff
 _INVISIBLE = re.compile(r"[\xad\u200b\u2060\ufeff]")
 _SPACES = re.compile(r"[^\S\n]+")
 _BLANK_RUNS = re.compile(r"\n{3,}")
+_BATCH_CHARS = 64 * 1024
 
 
 def normalise_whitespace(text: str) -> str:
@@ -37,13 +38,17 @@ class TextSink:
     """Collects extracted pieces until ``max_chars`` normalised characters have been gathered.
 
     Extractors feed it one paragraph, cell or page at a time and stop once :attr:`full` is true,
-    so a huge document costs no more work than the text we will actually keep.
+    so a huge document costs no more work than the text we will actually keep. Pieces are
+    normalised in batches because per-piece regex work dominated on documents made of many
+    tiny paragraphs.
     """
 
     def __init__(self, max_chars: int) -> None:
         self._max_chars = max_chars
         self._parts: list[str] = []
         self._size = 0
+        self._pending: list[str] = []
+        self._pending_size = 0
 
     @property
     def full(self) -> bool:
@@ -52,18 +57,29 @@ class TextSink:
 
     def add(self, text: str) -> None:
         """Append one piece (a paragraph, a cell, a page) as its own line; blanks are ignored."""
-        if self.full:
+        if self.full or not text or text.isspace():
             return
-        piece = normalise_whitespace(text)
-        if piece:
-            self._parts.append(piece)
-            self._size += len(piece) + 1
+        self._pending.append(text)
+        self._pending_size += len(text)
+        if self._pending_size >= min(_BATCH_CHARS, self._max_chars):
+            self._flush()
 
     def section_break(self) -> None:
         """Separate what follows (next page, slide, sheet) by a blank line."""
-        if self._parts and self._parts[-1]:
-            self._parts.append("")
+        if self._pending and self._pending[-1]:
+            self._pending.append("")
 
     def result(self) -> str:
         """The collected text, normalised and cut to ``max_chars``."""
+        self._flush()
         return truncate(normalise_whitespace("\n".join(self._parts)), self._max_chars)
+
+    def _flush(self) -> None:
+        piece = normalise_whitespace("\n".join(self._pending))
+        if piece:
+            self._parts.append(piece)
+            self._size += len(piece) + 1
+        if self._pending and not self._pending[-1]:
+            self._parts.append("")  # keep a section break that ended the batch
+        self._pending = []
+        self._pending_size = 0

@@ -37,12 +37,17 @@ def _chunks(archive: zipfile.ZipFile, kind: str) -> Iterator[bytes]:
         raise ExtractionError(f"{kind}: content.xml is missing", kind=kind) from None
     if info.flag_bits & 0x1:
         raise ExtractionError(f"{kind}: document is encrypted", kind=kind)
+    too_big = ExtractionError(
+        f"{kind}: content.xml exceeds {MAX_CONTENT_BYTES >> 20} MB", kind=kind
+    )
+    if info.file_size > MAX_CONTENT_BYTES:
+        raise too_big
     total, tail = 0, b""
     with archive.open(info) as stream:
         while chunk := stream.read(_CHUNK):
             total += len(chunk)
-            if total > MAX_CONTENT_BYTES:
-                raise ExtractionError(f"{kind}: content.xml exceeds 50 MB", kind=kind)
+            if total > MAX_CONTENT_BYTES:  # the declared size may lie
+                raise too_big
             if _DTD.search(tail + chunk):
                 raise ExtractionError(f"{kind}: XML declares a DTD or entities", kind=kind)
             tail = chunk[-_DTD_OVERLAP:]

@@ -125,14 +125,20 @@ def first_msg_id(value: str) -> str:
 _COMMENT = re.compile(r"\([^()]*\)")
 _GMT_OFFSET = re.compile(r"\b(?:GMT|UTC|UT)\s*([+-]\d{2}:?\d{2})\b", re.IGNORECASE)
 _ISO = re.compile(
-    r"(\d{4})-(\d{1,2})-(\d{1,2})[T ]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?"
-    r"\s*(Z|[+-]\d{2}:?\d{2})?",
-    re.IGNORECASE,
+    r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:\s*[A-Za-z]{3},?)?[T ]+(\d{1,2}):(\d{2})(?::(\d{2}))?"
+    r"(?:\.\d+)?\s*(Z\b|[+-]\d{2}:?\d{2}|[A-Za-z]{1,5}\b)?"
 )
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def _to_utc(parsed: datetime) -> datetime | None:
     """Naive values (zone "-0000" or none) are taken as UTC; absurd years are rejected."""
+    if 100 <= parsed.year < 200:
+        # The classic "year - 1900" bug of old mailers: 0102 means 2002.
+        try:
+            parsed = parsed.replace(year=parsed.year + 1900)
+        except ValueError:
+            return None
     if not 1900 <= parsed.year <= 2200:
         return None
     if parsed.tzinfo is None:
@@ -142,28 +148,26 @@ def _to_utc(parsed: datetime) -> datetime | None:
 
 def _rfc_variants(text: str) -> list[str]:
     """The value itself, then progressively cleaned-up variants of common junk."""
-    variants = [text]
-    cleaned = _GMT_OFFSET.sub(lambda m: " " + m.group(1).replace(":", ""), text)
-    cleaned = " ".join(_COMMENT.sub(" ", cleaned).replace(",", " ").split())
+    # "GMT-0700" must become "-0700" before the first attempt: the stdlib reads it as naive.
+    offset_fixed = _GMT_OFFSET.sub(lambda m: " " + m.group(1).replace(":", ""), text)
+    variants = [offset_fixed]
+    cleaned = " ".join(_COMMENT.sub(" ", offset_fixed).replace(",", " ").split())
     variants.append(cleaned)
     # Drop a bad zone (e.g. "+2500") or trailing junk: keep the first five tokens.
     variants.append(" ".join(cleaned.split(" ")[:5]))
     return variants
 
 
-def _parse_iso(text: str) -> datetime | None:
+def _iso_as_rfc(text: str) -> str | None:
+    """Rewrite an ISO-like "2002-09-14 02:29:32 CDT" as RFC 5322 so the stdlib can parse it."""
     match = _ISO.search(text)
-    if match is None:
+    if match is None or not 1 <= int(match.group(2)) <= 12:
         return None
-    year, month, day, hour, minute = (int(match.group(i)) for i in range(1, 6))
-    second = int(match.group(6) or 0)
-    zone = (match.group(7) or "Z").upper().replace(":", "")
-    stamp = f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}"
-    suffix = "+0000" if zone == "Z" else zone
-    try:
-        return datetime.strptime(stamp + suffix, "%Y-%m-%dT%H:%M:%S%z")
-    except ValueError:
-        return None
+    year, month, day, hour, minute = match.group(1, 2, 3, 4, 5)
+    zone = (match.group(7) or "+0000").replace(":", "")
+    zone = "+0000" if zone.upper() == "Z" else zone
+    second = match.group(6) or "00"
+    return f"{day} {_MONTHS[int(month) - 1]} {year} {hour}:{minute}:{second} {zone}"
 
 
 def parse_date(value: str) -> tuple[datetime | None, str | None]:
@@ -171,16 +175,20 @@ def parse_date(value: str) -> tuple[datetime | None, str | None]:
     text = value.strip()
     if not text:
         return None, "empty Date header"
-    for candidate in _rfc_variants(text):
+    variants = _rfc_variants(text)
+    for candidate in variants:
         try:
             result = _to_utc(parsedate_to_datetime(candidate))
         except (TypeError, ValueError, IndexError, OverflowError):
             continue
         if result is not None:
-            return result, None if candidate is text else "malformed Date header repaired"
-    parsed = _parse_iso(text)
-    if parsed is not None:
-        result = _to_utc(parsed)
+            return result, None if candidate is variants[0] else "malformed Date header repaired"
+    rewritten = _iso_as_rfc(text)
+    if rewritten is not None:
+        try:
+            result = _to_utc(parsedate_to_datetime(rewritten))
+        except (TypeError, ValueError, IndexError, OverflowError):
+            result = None
         if result is not None:
             return result, "non-RFC 5322 Date header"
     return None, "unparsable Date header"

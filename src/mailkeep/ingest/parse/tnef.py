@@ -112,7 +112,10 @@ def read_tnef(data: bytes, callback: AttachmentTextFn | None, defects: Defects) 
         defects.add_exception("unreadable TNEF", exc)
         return TnefContent()
     try:
-        return _collect(tnef, callback, defects, 0)
+        content = _collect(tnef, callback, defects, 0)
     except Exception as exc:
         defects.add_exception("damaged TNEF", exc)
         return TnefContent()
+    if not content.body and not content.attachments:
+        defects.add("TNEF holds no readable body or attachment")
+    return content

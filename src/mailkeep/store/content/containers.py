@@ -67,35 +67,40 @@ def _create(directory: Path, number: int) -> BinaryIO:
 class ContainerWriter:
     """Appends records to the newest container, starting a new one past a size limit."""
 
-    def __init__(self, directory: Path, committed: dict[int, int], max_bytes: int) -> None:
+    def __init__(self, directory: Path, number: int, handle: BinaryIO, max_bytes: int) -> None:
         self._dir = directory
         self._max = max_bytes
-        self._dirty_dir = False
+        self._dirty_dir = True
         self._touched: dict[int, int] = {}
-        self._number = max(committed, default=1)
-        self._file = self._open_tail(committed)
-        self._size = self._file.tell()
+        self._number = number
+        self._file = handle
+        self._size = handle.tell()
 
-    def _open_tail(self, committed: dict[int, int]) -> BinaryIO:
-        """Open the newest committed container, cutting off any uncommitted tail.
+    @classmethod
+    def resume(cls, directory: Path, committed: dict[int, int], max_bytes: int) -> ContainerWriter:
+        """Continue the newest committed container after cutting off uncommitted bytes.
 
-        Containers newer than the committed ones hold only uncommitted records and are removed.
+        Containers the catalog does not list hold only uncommitted records and are removed.
         """
-        for number in list_containers(self._dir):
-            if number > self._number or (number not in committed and committed):
-                container_path(self._dir, number).unlink()
-                self._dirty_dir = True
-        path = container_path(self._dir, self._number)
+        number = max(committed, default=1)
+        for other in list_containers(directory):
+            if other > number or (committed and other not in committed):
+                container_path(directory, other).unlink()
+        path = container_path(directory, number)
         if not path.exists():
-            self._dirty_dir = True
-            return _create(self._dir, self._number)
+            return cls(directory, number, _create(directory, number), max_bytes)
         handle = path.open("r+b")
-        size = committed.get(self._number, len(FILE_MAGIC))
+        size = committed.get(number, len(FILE_MAGIC))
         if handle.seek(0, os.SEEK_END) != size:
             handle.truncate(size)
             os.fsync(handle.fileno())
         handle.seek(size)
-        return handle
+        return cls(directory, number, handle, max_bytes)
+
+    @classmethod
+    def fresh(cls, directory: Path, number: int, max_bytes: int) -> ContainerWriter:
+        """Start writing a new container ``number`` (compaction), touching no other file."""
+        return cls(directory, number, _create(directory, number), max_bytes)
 
     @property
     def current(self) -> int:

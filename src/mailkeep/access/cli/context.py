@@ -1,0 +1,55 @@
+"""Shared CLI plumbing: the data directory option and opening a Runtime with clean errors."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+
+from mailkeep.access.cli.output import fail
+from mailkeep.errors import MailkeepError
+from mailkeep.runtime import Runtime
+
+T = TypeVar("T")
+
+
+def data_dir(ctx: typer.Context) -> Path:
+    """The --data-dir chosen on the root command."""
+    value = ctx.find_root().obj
+    assert isinstance(value, Path)
+    return value
+
+
+@contextmanager
+def runtime(ctx: typer.Context) -> Iterator[Runtime]:
+    """An open Runtime for one command, closed afterwards."""
+    with Runtime(data_dir(ctx)) as opened:
+        yield opened
+
+
+def guarded(func: Callable[..., T]) -> Callable[..., T]:
+    """Turn mailkeep and OS errors into one-line messages and a non-zero exit status."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        try:
+            return func(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except MailkeepError as exc:
+            raise fail(str(exc)) from None
+        except OSError as exc:
+            where = f": {exc.filename}" if exc.filename else ""
+            raise fail(f"{exc.strerror or exc}{where}") from None
+        except KeyboardInterrupt:
+            raise fail("interrupted", 130) from None
+        except Exception as exc:
+            if os.environ.get("MAILKEEP_DEBUG"):
+                raise
+            raise fail(f"internal error: {type(exc).__name__}: {exc}", 2) from None
+
+    return functools.wraps(func)(wrapper)

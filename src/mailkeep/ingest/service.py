@@ -1,0 +1,28 @@
+"""The one entry point for archiving a message source (CLI, web upload, jobs)."""
+
+from __future__ import annotations
+
+from mailkeep.ingest.pipeline import ImportResult, Pipeline, Progress, default_steps
+from mailkeep.runtime import Runtime
+from mailkeep.sources.base import MessageSource
+from mailkeep.store.rollover import Rollover
+
+
+def import_source(
+    runtime: Runtime, source: MessageSource, archive: str | None, progress: Progress | None = None
+) -> ImportResult:
+    """Archive everything ``source`` yields into ``archive`` (None: per-message archives).
+
+    Returns when every archived message is durable and indexed.
+    """
+    archives = {u.archive.lower(): u.archive for u in runtime.users.list()}
+    rollover = Rollover(runtime.stores, runtime.setting("store.rollover_messages"))
+    steps = default_steps(runtime.stores, runtime.pool, rollover)
+    pipeline = Pipeline(
+        steps, runtime.setting("ingest.batch_size"), lambda a: archives.get(a.lower())
+    )
+    try:
+        pipeline.run(source, archive, progress)
+    finally:
+        runtime.stores.flush_indexes()
+    return pipeline.result

@@ -1,0 +1,152 @@
+"""``store verify``: recompute every hash and reconcile content with the catalog.
+
+Reports corrupt records (fail authentication, decompression or hash), missing content (the
+catalog points at a record that is not there) and orphaned records (content no catalog row
+refers to), each with the messages it affects.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mailkeep.store.archive_store import ArchiveStore
+from mailkeep.store.catalog.base import BlobRow
+from mailkeep.store.content.containers import container_path, list_containers, scan
+from mailkeep.store.content.records import CorruptRecordError, RecordKind
+
+
+@dataclass
+class VerifyReport:
+    """Outcome of verifying one or more stores."""
+
+    checked: int = 0
+    records: int = 0
+    corrupt: list[dict[str, Any]] = field(default_factory=list)
+    missing: list[dict[str, Any]] = field(default_factory=list)
+    orphaned: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.corrupt or self.missing or self.orphaned)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "checked": self.checked,
+            "records": self.records,
+            "corrupt": self.corrupt,
+            "missing": self.missing,
+            "orphaned": self.orphaned,
+        }
+
+    def merge(self, other: VerifyReport) -> None:
+        self.checked += other.checked
+        self.records += other.records
+        self.corrupt += other.corrupt
+        self.missing += other.missing
+        self.orphaned += other.orphaned
+
+
+def verify_store(store: ArchiveStore) -> VerifyReport:
+    """Verify one store (reads every container once, sequentially)."""
+    report = VerifyReport()
+    blobs = {b.sha256: b for b in store.catalog.iter_blobs()}
+    by_location = {(b.location.container, b.location.offset): b for b in blobs.values()}
+    messages = _messages_by_hash(store)
+    committed = store.catalog.committed_containers()
+    good: set[bytes] = set()
+    for number in list_containers(store.content_dir):
+        limit = committed.get(number)
+        if limit is None:
+            report.orphaned.append(_where(store, number, 0, "container not in catalog", []))
+            continue
+        _verify_container(store, number, limit, by_location, messages, good, report)
+    for sha, blob in blobs.items():
+        if sha not in good and not _reported(report, blob):
+            report.missing.append(_blob_problem(store, blob, "content record missing", messages))
+    known = set(blobs)
+    for sha, ids in messages.items():
+        if sha not in known:
+            report.missing.append({"reason": "no content for message", "messages": ids})
+    report.checked = sum(len(v) for v in messages.values())
+    return report
+
+
+def _verify_container(
+    store: ArchiveStore,
+    number: int,
+    limit: int,
+    by_location: dict[tuple[int, int], BlobRow],
+    messages: dict[bytes, list[str]],
+    good: set[bytes],
+    report: VerifyReport,
+) -> None:
+    path = container_path(store.content_dir, number)
+    for rec in scan(Path(path), number):
+        loc = rec.location
+        if loc.offset >= limit:
+            break  # past the committed end: an unfinished batch, cut off by the next writer
+        report.records += 1
+        expected = by_location.get((number, loc.offset))
+        affected = messages.get(expected.sha256, []) if expected else []
+        if rec.kind is None:
+            hit = [
+                b
+                for k, b in by_location.items()
+                if k[0] == number and loc.offset <= k[1] < loc.offset + loc.length
+            ]
+            ids = [m for b in hit for m in messages.get(b.sha256, [])]
+            report.corrupt.append(_where(store, number, loc.offset, "damaged record header", ids))
+            continue
+        try:
+            header, nonce, body = rec.record[:12], rec.record[12:24], rec.record[24:]
+            plain = store.codec.open(header, nonce, body)
+            if rec.kind == RecordKind.BLOB:
+                blob = store.codec.open_blob(plain)
+                if expected is None or expected.sha256 != blob.sha256:
+                    report.orphaned.append(
+                        _where(store, number, loc.offset, "content not in catalog", [])
+                    )
+                else:
+                    good.add(blob.sha256)
+            else:
+                store.codec.open_entry(plain)
+        except CorruptRecordError as exc:
+            report.corrupt.append(_where(store, number, loc.offset, str(exc), affected))
+
+
+def _messages_by_hash(store: ArchiveStore) -> dict[bytes, list[str]]:
+    found: dict[bytes, list[str]] = defaultdict(list)
+    for entry in store.catalog.iter_entries():
+        found[entry.sha256].append(f"{store.id}-{entry.id}")
+    return found
+
+
+def _reported(report: VerifyReport, blob: BlobRow) -> bool:
+    loc = blob.location
+    return any(
+        c.get("container") == loc.container and c.get("offset") == loc.offset
+        for c in report.corrupt
+    )
+
+
+def _where(
+    store: ArchiveStore, container: int, offset: int, reason: str, ids: list[str]
+) -> dict[str, Any]:
+    return {
+        "store": store.id,
+        "container": container,
+        "offset": offset,
+        "reason": reason,
+        "messages": ids,
+    }
+
+
+def _blob_problem(
+    store: ArchiveStore, blob: BlobRow, reason: str, messages: dict[bytes, list[str]]
+) -> dict[str, Any]:
+    loc = blob.location
+    return _where(store, loc.container, loc.offset, reason, messages.get(blob.sha256, []))
