@@ -140,7 +140,7 @@ def cjk_field_text(texts: list[str]) -> str:
 def _cjk_split(doc: IndexDocument) -> tuple[dict[str, str], str]:
     """The CJK-stripped texts of the CJK source fields and the ``cjk`` field value."""
     texts = {"subject": doc.subject, "body": doc.body, "attachment_text": doc.attachment_text}
-    if not any(_CJK_RUN.search(text) for text in texts.values()):
+    if not any(not text.isascii() and _CJK_RUN.search(text) for text in texts.values()):
         return texts, ""
     cjk = cjk_field_text(list(texts.values()))
     return {name: strip_cjk(text) for name, text in texts.items()}, cjk

@@ -17,7 +17,7 @@ import tantivy
 
 from mailkeep.errors import ConflictError, InvalidInputError, MailkeepError
 from mailkeep.index.model import IndexDocument, SearchHit, SearchPage, SortOrder
-from mailkeep.index.query import Text, parse_query
+from mailkeep.index.query import QueryNode, Text, parse_query
 from mailkeep.index.querybuild import QueryBuilder, positive_texts
 from mailkeep.index.schema import (
     SCHEMA_VERSION,
@@ -189,7 +189,8 @@ class TantivyIndex:
         """Run a query in mailkeep's query language (see ``mailkeep.index.query``).
 
         Date order is newest first; relevance order is BM25 (subject matches weigh double).
-        Hits sorted by date have ``score`` 0.0.
+        Hits sorted by date have ``score`` 0.0. ``limit`` is capped at ``MAX_LIMIT``; ``limit=0``
+        only counts.
         """
         node = parse_query(query)
         if sort not in ("date", "relevance"):
@@ -211,8 +212,17 @@ class TantivyIndex:
             order=tantivy.Order.Desc,
         )
         total = _result_count(result)
-        if limit == 0:
-            return SearchPage(hits=[], total=total)
+        hits = self._hits(searcher, node, result, sort) if limit else []
+        return SearchPage(hits=hits, total=total)
+
+    def _hits(
+        self,
+        searcher: tantivy.Searcher,
+        node: QueryNode,
+        result: tantivy.SearchResult,
+        sort: SortOrder,
+    ) -> list[SearchHit]:
+        """Load the page's stored documents and make their snippets."""
         literals = [run for text in positive_texts(node) for run in _literal_words(text)]
         snippets = SnippetMaker(
             searcher, self._schema, self._builder.highlight_query(node), literals
@@ -220,16 +230,15 @@ class TantivyIndex:
         hits = []
         for value, address in result.hits:
             doc = searcher.doc(address)
-            score = float(value) if sort == "relevance" else 0.0
             hits.append(
                 SearchHit(
                     entry_id=_as_int(doc.get_first("entry_id")),
-                    score=score,
+                    score=float(value) if sort == "relevance" else 0.0,
                     date=_as_utc(doc.get_first("date")),
                     snippet=snippets.snippet(doc),
                 )
             )
-        return SearchPage(hits=hits, total=total)
+        return hits
 
     def _restrict(self, query: tantivy.Query, archives: frozenset[str]) -> tantivy.Query:
         allowed = [

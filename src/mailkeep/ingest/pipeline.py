@@ -14,6 +14,7 @@ from typing import Any
 from mailkeep.errors import MailkeepError
 from mailkeep.ingest.steps import (
     AnalyzeStep,
+    AwaitAnalysisStep,
     DuplicateCheckStep,
     HashStep,
     IngestBatch,
@@ -21,8 +22,8 @@ from mailkeep.ingest.steps import (
     Step,
     StoreStep,
 )
+from mailkeep.ingest.workers import WorkerPool
 from mailkeep.sources.base import MessageSource, SourceMessage
-from mailkeep.store.model import Deriver
 from mailkeep.store.registry import StoreRegistry
 from mailkeep.store.rollover import Rollover
 
@@ -52,9 +53,15 @@ class ImportResult:
         self.failures.append({"source_id": source_id, "step": step, "reason": reason})
 
 
-def default_steps(stores: StoreRegistry, deriver: Deriver, rollover: Rollover) -> tuple[Step, ...]:
+def default_steps(stores: StoreRegistry, pool: WorkerPool, rollover: Rollover) -> tuple[Step, ...]:
     """The standard ingest pipeline."""
-    return (HashStep(), DuplicateCheckStep(stores), AnalyzeStep(deriver), StoreStep(rollover))
+    return (
+        HashStep(),
+        DuplicateCheckStep(stores),
+        AnalyzeStep(pool),
+        AwaitAnalysisStep(),
+        StoreStep(rollover),
+    )
 
 
 class Pipeline:
@@ -74,9 +81,16 @@ class Pipeline:
     def run(self, source: MessageSource, archive: str | None, progress: Progress | None) -> None:
         """Import everything ``source`` yields into ``archive`` (or each message's own)."""
         seen = 0
+        ahead: IngestBatch | None = None
         for batch in self._batches(source.messages(), archive):
-            self._run_batch(batch)
-            seen += len(batch.items)
+            self._run_phase(batch, "front")
+            if ahead is not None:
+                seen += self._finish(ahead)
+                if progress is not None:
+                    progress(seen, int(getattr(source, "bytes_read", seen)))
+            ahead = batch
+        if ahead is not None:
+            seen += self._finish(ahead)
             if progress is not None:
                 progress(seen, int(getattr(source, "bytes_read", seen)))
         for problem in source.problems:
@@ -100,14 +114,23 @@ class Pipeline:
         if batch.items:
             yield batch
 
-    def _run_batch(self, batch: IngestBatch) -> None:
+    def _finish(self, batch: IngestBatch) -> int:
+        self._run_phase(batch, "back")
+        self._count(batch)
+        return len(batch.items)
+
+    def _run_phase(self, batch: IngestBatch, phase: str) -> None:
         for step in self.steps:
+            if step.phase != phase:
+                continue
             try:
                 step.run(batch)
             except MailkeepError as exc:
                 self._fail_pending(batch, step.name, str(exc))
             except Exception as exc:
                 self._fail_pending(batch, step.name, f"{type(exc).__name__}: {exc}")
+
+    def _count(self, batch: IngestBatch) -> None:
         for item in batch.items:
             if item.status == "archived":
                 self.result.archived += 1

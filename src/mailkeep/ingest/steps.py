@@ -1,5 +1,8 @@
 """The ingest steps. A pipeline is an ordered tuple of these; each works on a whole batch.
 
+"front" steps (hash, duplicate check, starting analysis) run for batch N+1 while "back" steps
+(collecting analysis, storing) run for batch N, so the workers parse while the store writes.
+
 A step that raises marks the batch's still-pending items as failed with the step's name and the
 error; nothing reported as archived is ever affected, and the source still holds the failed
 messages, so running the import again retries exactly those.
@@ -11,8 +14,9 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from mailkeep.ingest.workers import PendingAnalysis, WorkerPool
 from mailkeep.sources.base import SourceMessage
-from mailkeep.store.model import Derived, Deriver, Incoming
+from mailkeep.store.model import Derived, Incoming
 from mailkeep.store.registry import StoreRegistry
 from mailkeep.store.rollover import Rollover
 
@@ -38,6 +42,7 @@ class IngestBatch:
     """Items handled together: one durable write per batch."""
 
     items: list[Item] = field(default_factory=list)
+    analysis: PendingAnalysis | None = None
 
     def pending(self) -> list[Item]:
         return [i for i in self.items if i.status == "pending"]
@@ -47,6 +52,7 @@ class Step(Protocol):
     """One named stage of ingest."""
 
     name: str
+    phase: str  # "front" steps run one batch ahead of "back" steps
 
     def run(self, batch: IngestBatch) -> None:
         """Advance the batch's pending items."""
@@ -57,6 +63,7 @@ class HashStep:
     """SHA-256 of the raw bytes: the message's identity for deduplication and storage."""
 
     name = "hash"
+    phase = "front"
 
     def run(self, batch: IngestBatch) -> None:
         for item in batch.pending():
@@ -67,6 +74,7 @@ class DuplicateCheckStep:
     """Skip messages the target user archive already holds, in any attached store."""
 
     name = "duplicate-check"
+    phase = "front"
 
     def __init__(self, stores: StoreRegistry) -> None:
         self._stores = stores
@@ -90,25 +98,40 @@ class DuplicateCheckStep:
 
 
 class AnalyzeStep:
-    """Parse MIME and extract body and attachment text, in worker processes."""
+    """Start MIME parsing and body/attachment text extraction in the worker processes.
+
+    A front step: it runs for the next batch while the previous one is being stored.
+    """
 
     name = "analyze"
+    phase = "front"
 
-    def __init__(self, deriver: Deriver) -> None:
-        self._deriver = deriver
+    def __init__(self, pool: WorkerPool) -> None:
+        self._pool = pool
 
     def run(self, batch: IngestBatch) -> None:
-        pending = batch.pending()
-        for item, derived in zip(
-            pending, self._deriver.derive([i.message.raw for i in pending]), strict=True
-        ):
-            item.derived = derived
+        batch.analysis = self._pool.submit([i.message.raw for i in batch.pending()])
+
+
+class AwaitAnalysisStep:
+    """Collect the analysis results of a batch (see AnalyzeStep)."""
+
+    name = "analyze"
+    phase = "back"
+
+    def run(self, batch: IngestBatch) -> None:
+        if batch.analysis is None:
+            return
+        derived = batch.analysis.result()
+        for item, result in zip(batch.pending(), derived, strict=True):
+            item.derived = result
 
 
 class StoreStep:
     """Write content, metadata and index entries to the current archive store."""
 
     name = "store"
+    phase = "back"
 
     def __init__(self, rollover: Rollover) -> None:
         self._rollover = rollover

@@ -12,7 +12,7 @@ import logging
 import multiprocessing
 from collections.abc import Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any
+from typing import Any, cast
 
 from pebble import ProcessPool
 
@@ -22,10 +22,11 @@ from mailkeep.ingest.parse.model import ParsedMessage
 from mailkeep.store.model import Derived
 
 log = logging.getLogger(__name__)
+_CHUNK = 32
 
 
-def _analyze_in_worker(raw: bytes, policy: ExtractionPolicy) -> Derived:
-    return analyze(raw, policy)
+def _analyze_chunk(raws: list[bytes], policy: ExtractionPolicy) -> list[Derived]:
+    return [analyze(raw, policy) for raw in raws]
 
 
 def fallback(raw: bytes, reason: str) -> Derived:
@@ -62,21 +63,35 @@ class WorkerPool:
 
     def derive(self, raws: Sequence[bytes]) -> list[Derived]:
         """Analyse messages in parallel; results in input order."""
+        return self.submit(raws).result()
+
+    def submit(self, raws: Sequence[bytes]) -> PendingAnalysis:
+        """Start analysing messages in chunks (one worker task per chunk)."""
         pool = self._ensure_pool()
+        size = max(1, min(_CHUNK, -(-len(raws) // (self.workers * 2))))
+        chunks = [list(raws[i : i + size]) for i in range(0, len(raws), size)]
         futures = [
-            pool.schedule(_analyze_in_worker, (raw, self.policy), timeout=self.task_timeout(raw))
-            for raw in raws
+            pool.schedule(
+                _analyze_chunk,
+                (chunk, self.policy),
+                timeout=sum(self.task_timeout(r) for r in chunk),
+            )
+            for chunk in chunks
         ]
-        results = []
-        for raw, future in zip(raws, futures, strict=True):
-            try:
-                results.append(future.result())
-            except FutureTimeout:
-                results.append(fallback(raw, "timed out; attachment text skipped"))
-            except Exception as exc:
-                log.warning("analysis worker failed: %s", type(exc).__name__)
-                results.append(fallback(raw, f"worker failed ({type(exc).__name__})"))
-        return results
+        return PendingAnalysis(self, chunks, futures)
+
+    def one(self, raw: bytes) -> Derived:
+        """Analyse a single message in a fresh task; the fallback when its chunk failed."""
+        future = self._ensure_pool().schedule(
+            _analyze_chunk, ([raw], self.policy), timeout=self.task_timeout(raw)
+        )
+        try:
+            return cast(Derived, future.result()[0])
+        except FutureTimeout:
+            return fallback(raw, "timed out; attachment text skipped")
+        except Exception as exc:
+            log.warning("analysis worker failed: %s", type(exc).__name__)
+            return fallback(raw, f"worker failed ({type(exc).__name__})")
 
     def close(self) -> None:
         """Stop the workers."""
@@ -90,3 +105,22 @@ class WorkerPool:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+class PendingAnalysis:
+    """Analysis running in the workers; ``result`` waits for it."""
+
+    def __init__(self, pool: WorkerPool, chunks: list[list[bytes]], futures: list[Any]) -> None:
+        self._pool = pool
+        self._chunks = chunks
+        self._futures = futures
+
+    def result(self) -> list[Derived]:
+        """Every message's Derived, in input order; a failed chunk is retried per message."""
+        results: list[Derived] = []
+        for chunk, future in zip(self._chunks, self._futures, strict=True):
+            try:
+                results.extend(future.result())
+            except Exception:
+                results.extend(self._pool.one(raw) for raw in chunk)
+        return results

@@ -117,6 +117,7 @@ CASES: list[tuple[str, set[int]]] = [
     ("subject:東京", {7}),
     ("body:会议", {6}),  # approximation: CJK words search subject, body and attachments
     ("from:王伟", {6}),
+    ("王伟", {6}),  # CJK names are found in address fields as whole words
     ("本日", set()),
     ("大阪", set()),
     ("会议 -预算", set()),

@@ -31,13 +31,16 @@ STATUS_TYPES = frozenset(
         "message/global-disposition-notification",
     }
 )
+_CTYPE_JUNK = re.compile(r"[^!-~]+")
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
 def content_type(part: Message) -> str:
     """The part's lowercased content type, guaranteed ASCII."""
     ctype = part.get_content_type()
-    return ctype if ctype.isascii() else ctype.encode("ascii", "replace").decode("ascii")
+    if ctype.isascii() and ctype.isprintable() and " " not in ctype:
+        return ctype
+    return _CTYPE_JUNK.sub("", ctype) or "application/octet-stream"
 
 
 def payload_bytes(part: Message, defects: Defects) -> bytes:
