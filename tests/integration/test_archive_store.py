@@ -1,0 +1,168 @@
+"""Archive stores end to end: ingest, dedupe, single instance, verify, recover, compact."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from mailkeep.access.search import search
+from mailkeep.ingest.service import import_source
+from mailkeep.runtime import Runtime
+from mailkeep.store.compact import compact_store
+from mailkeep.store.content.containers import container_path
+from mailkeep.store.recover import recover_store
+from mailkeep.store.registry import StoreSpec
+from mailkeep.store.verify import verify_store
+from tests.conftest import MakeMessage, source_of
+
+
+def _ids(runtime: Runtime, query: str, archives: frozenset[str] | None = None) -> list[str]:
+    results, _total = search(runtime.stores, query, archives, limit=1000)
+    return sorted(r.id for r in results)
+
+
+def test_import_is_byte_exact_and_searchable(runtime: Runtime, make_message: MakeMessage) -> None:
+    raws = [make_message(n) for n in range(30)]
+    result = import_source(runtime, source_of(raws), "alice")
+    assert (result.archived, result.duplicates, result.failed) == (30, 0, 0)
+    store = runtime.stores.open(1)
+    stored = {store.raw(e.id) for e in store.iter_entries()}
+    assert stored == set(raws)
+    assert len(_ids(runtime, "falcon")) == 30
+    assert _ids(runtime, 'subject:"quarterly report 7"') == ["1-8"]
+
+
+def test_rerun_archives_nothing_new(runtime: Runtime, make_message: MakeMessage) -> None:
+    raws = [make_message(n) for n in range(10)]
+    import_source(runtime, source_of(raws), "alice")
+    again = import_source(runtime, source_of(raws + raws[:3]), "alice")
+    assert (again.archived, again.duplicates) == (0, 13)
+
+
+def test_same_message_id_different_bytes_are_both_kept(
+    runtime: Runtime, make_message: MakeMessage
+) -> None:
+    first = make_message(1)
+    second = first.replace(b"Hello number 1", b"Hello number one")
+    result = import_source(runtime, source_of([first, second]), "alice")
+    assert result.archived == 2
+
+
+def test_bytes_shared_by_archives_are_stored_once(
+    runtime: Runtime, make_message: MakeMessage
+) -> None:
+    raw = make_message(1, body="x" * 20_000)
+    import_source(runtime, source_of([raw]), "alice")
+    import_source(runtime, source_of([raw]), "bob")
+    counts = runtime.stores.open(1).catalog.counts()
+    assert (counts.messages, counts.blobs) == (2, 1)
+    assert _ids(runtime, "falcon", frozenset({"bob"})) == []
+    assert len(_ids(runtime, "xxxx*", frozenset({"bob"}))) <= 1
+
+
+def test_results_are_restricted_to_readable_archives(
+    runtime: Runtime, make_message: MakeMessage
+) -> None:
+    import_source(runtime, source_of([make_message(1)]), "alice")
+    import_source(runtime, source_of([make_message(2)]), "bob")
+    assert len(_ids(runtime, "falcon", frozenset({"alice"}))) == 1
+    assert _ids(runtime, "falcon", frozenset()) == []
+    assert len(_ids(runtime, "falcon")) == 2
+
+
+def test_verify_finds_a_flipped_byte(runtime: Runtime, make_message: MakeMessage) -> None:
+    import_source(runtime, source_of([make_message(n) for n in range(5)]), "alice")
+    store = runtime.stores.open(1)
+    assert verify_store(store).ok
+    victim = store.entry(3)
+    location = store.catalog.blob_locations([victim.sha256])[victim.sha256].location
+    path = container_path(store.content_dir, location.container)
+    data = bytearray(path.read_bytes())
+    data[location.offset + location.length // 2] ^= 0x40
+    path.write_bytes(bytes(data))
+    report = verify_store(store)
+    assert not report.ok
+    assert [c["messages"] for c in report.corrupt] == [["1-3"]]
+    assert report.checked == 5
+
+
+def test_recover_rebuilds_metadata_from_containers(
+    runtime: Runtime, make_message: MakeMessage
+) -> None:
+    import_source(runtime, source_of([make_message(n) for n in range(8)], "Inbox"), "alice")
+    import_source(runtime, source_of([make_message(n) for n in range(5, 12)], "Sent"), "bob")
+    store = runtime.stores.open(1)
+    store.move(2, "Inbox/Projects")
+    before = (store.catalog.archives(), store.catalog.folders("alice"), _ids(runtime, "falcon"))
+    entries_before = list(store.iter_entries())
+    metadata = Path(store.paths.metadata or "")
+    index = Path(store.paths.index)
+    runtime.stores.close()
+    shutil.rmtree(metadata)
+    shutil.rmtree(index)
+    store = runtime.stores.open(1)
+    store.catalog.initialize()
+    report = recover_store(store)
+    assert report.messages == 15
+    after = (store.catalog.archives(), store.catalog.folders("alice"), _ids(runtime, "falcon"))
+    assert after == before
+    recovered = list(store.iter_entries())
+    assert [(e.id, e.archive, e.folder, e.sha256, e.subject) for e in recovered] == [
+        (e.id, e.archive, e.folder, e.sha256, e.subject) for e in entries_before
+    ]
+    assert verify_store(store).ok
+
+
+def test_compact_reclaims_removed_messages(runtime: Runtime, make_message: MakeMessage) -> None:
+    raws = [make_message(n, body=f"{n} " + "payload " * 2000) for n in range(6)]
+    import_source(runtime, source_of(raws), "alice")
+    store = runtime.stores.open(1)
+    store.remove([1, 2, 3])
+    report = compact_store(store)
+    assert report.blobs_removed == 3
+    assert report.bytes_after < report.bytes_before
+    assert verify_store(store).ok
+    assert {store.raw(e.id) for e in store.iter_entries()} == set(raws[3:])
+    assert _ids(runtime, "payload") == ["1-4", "1-5", "1-6"]
+    runtime.stores.close()
+    store = runtime.stores.open(1)  # reopen: the writer resumes on the new containers
+    import_source(runtime, source_of([make_message(99)]), "alice")
+    assert verify_store(runtime.stores.open(1)).ok
+
+
+def test_rollover_creates_a_new_current_store(runtime: Runtime, make_message: MakeMessage) -> None:
+    runtime.set_setting("store.rollover_messages", "10")
+    runtime.set_setting("ingest.batch_size", "5")
+    result = import_source(runtime, source_of([make_message(n) for n in range(25)]), "alice")
+    assert result.archived == 25
+    rows = runtime.stores.records()
+    assert len(rows) == 3
+    assert [r.requested_state for r in rows] == ["normal", "normal", "current"]
+    assert len(_ids(runtime, "falcon")) == 25
+    again = import_source(runtime, source_of([make_message(n) for n in range(25)]), "alice")
+    assert again.duplicates == 25  # duplicates are found across every store
+
+
+def test_detach_move_attach_keeps_everything(
+    runtime: Runtime, make_message: MakeMessage, tmp_path: Path
+) -> None:
+    import_source(runtime, source_of([make_message(n) for n in range(5)]), "alice")
+    second = runtime.stores.create(StoreSpec(name="Second"))
+    import_source(runtime, source_of([make_message(n) for n in range(5, 9)]), "alice")
+    runtime.stores.set_state(1, "writeProtected")
+    row = runtime.stores.detach(1)
+    assert len(_ids(runtime, "falcon")) == 4
+    moved = tmp_path / "elsewhere"
+    shutil.move(row.descriptor_path, moved)
+    attached = runtime.stores.attach(StoreSpec(name="Old mail", path=str(moved), requested_state="normal"))
+    assert attached.name == "Old mail"
+    assert attached.id not in (1, second.id)
+    assert len(_ids(runtime, "falcon")) == 9
+    assert verify_store(runtime.stores.open(attached.id)).ok
+
+
+def test_rebuild_index_restores_search(runtime: Runtime, make_message: MakeMessage) -> None:
+    import_source(runtime, source_of([make_message(n) for n in range(7)]), "alice")
+    store = runtime.stores.open(1)
+    assert store.rebuild_index() == 7
+    assert len(_ids(runtime, "falcon")) == 7
