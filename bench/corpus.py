@@ -162,6 +162,8 @@ KINDS: tuple[Kind, ...] = ("plain", "html", "alternative", "mixed")
 START = datetime(2014, 1, 1, tzinfo=UTC)
 SPAN = timedelta(days=365 * 10 + 2)
 TIMEZONES = tuple(timezone(timedelta(hours=h)) for h in (0, 1, 2, -5, -8, 3, 8, 9))
+# Bump when the output for a given seed changes (invalidates cached corpora).
+CORPUS_VERSION = 2
 # Used to spread dates when only a size (not a count) is known: average bytes per message.
 AVERAGE_MESSAGE_BYTES = 6000
 
@@ -541,6 +543,8 @@ class CorpusGenerator:
         else:
             subject_words = self.words(rng, rng.randint(2, 8), langs)
             subject = join_words(subject_words).capitalize()
+            if rng.random() < 0.08:
+                subject = f"{rng.choice(PHRASES).capitalize()}: {subject}"
             if rng.random() < 0.1:
                 subject = f"[{rng.choice(ENGLISH[100:200])}] {subject}"
             references = ()

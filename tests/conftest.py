@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -36,7 +36,9 @@ def build_message(
     when = date or datetime(2024, 1, 1, 9, 0, tzinfo=UTC) + timedelta(hours=n)
     message["Date"] = format_datetime(when)
     message["Message-ID"] = f"<msg-{n}@example.com>"
-    message.set_content(body if body is not None else f"Hello number {n}. The falcon flies at dawn.\n")
+    message.set_content(
+        body if body is not None else f"Hello number {n}. The falcon flies at dawn.\n"
+    )
     for filename, ctype, data in attachments:
         maintype, subtype = ctype.split("/", 1)
         message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)

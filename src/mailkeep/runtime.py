@@ -12,19 +12,20 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
 from mailkeep.crypto.keys import generate_key, load_master_key, write_master_key
 from mailkeep.errors import ConflictError, InvalidInputError
-from mailkeep.ingest.analyze import ExtractionPolicy
-from mailkeep.ingest.workers import WorkerPool
 from mailkeep.master.db import engine_for, migrate, session_factory
 from mailkeep.master.models import SettingValue
 from mailkeep.master.users import UserDirectory
 from mailkeep.settings import cpu_count, setting
 from mailkeep.store.registry import StoreRegistry, StoreSpec
+
+if TYPE_CHECKING:
+    from mailkeep.ingest.workers import WorkerPool
 
 CONFIG_FILE = "mailkeep.json"
 KEY_FILE = "master.key"
@@ -132,6 +133,9 @@ class Runtime:
     def pool(self) -> WorkerPool:
         """The analysis worker pool (started on first use)."""
         if self._pool is None:
+            from mailkeep.ingest.analyze import ExtractionPolicy
+            from mailkeep.ingest.workers import WorkerPool
+
             policy = ExtractionPolicy(
                 frozenset(self.setting("index.attachment_kinds")),
                 self.setting("index.attachment_max_bytes"),

@@ -77,7 +77,10 @@ def test_batch_round_trip(catalog: Catalog) -> None:
 
 def test_duplicates_are_per_user_archive(catalog: Catalog) -> None:
     _fill(catalog)
-    assert catalog.existing_entries("alice", [_sha(0), _sha(1), _sha(3)]) == {_sha(0): 1, _sha(1): 2}
+    assert catalog.existing_entries("alice", [_sha(0), _sha(1), _sha(3)]) == {
+        _sha(0): 1,
+        _sha(1): 2,
+    }
     assert catalog.existing_entries("bob", [_sha(0), _sha(1)]) == {_sha(0): 4}
     assert catalog.existing_entries("carol", [_sha(0)]) == {}
 
@@ -103,7 +106,9 @@ def test_moves_removals_and_index_queue(catalog: Catalog) -> None:
     assert [i for i, _ in catalog.index_queue()] == [1, 2, 3, 4]
     catalog.clear_index_queue([1, 2, 3, 4])
     catalog.commit_batch(
-        Batch(moves=[Move(2, "Archive/2024", Location(1, 400, 30))], removals=[3], containers={1: 480})
+        Batch(
+            moves=[Move(2, "Archive/2024", Location(1, 400, 30))], removals=[3], containers={1: 480}
+        )
     )
     assert catalog.entry(2) is not None and catalog.entry(2).folder == "Archive/2024"  # type: ignore[union-attr]
     assert catalog.entry(3) is None

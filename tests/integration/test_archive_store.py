@@ -154,7 +154,9 @@ def test_detach_move_attach_keeps_everything(
     assert len(_ids(runtime, "falcon")) == 4
     moved = tmp_path / "elsewhere"
     shutil.move(row.descriptor_path, moved)
-    attached = runtime.stores.attach(StoreSpec(name="Old mail", path=str(moved), requested_state="normal"))
+    attached = runtime.stores.attach(
+        StoreSpec(name="Old mail", path=str(moved), requested_state="normal")
+    )
     assert attached.name == "Old mail"
     assert attached.id not in (1, second.id)
     assert len(_ids(runtime, "falcon")) == 9

@@ -6,6 +6,10 @@ result never depends on the binding's escaping). The body is tried first, then t
 text, then the subject. Words tantivy cannot highlight (CJK runs, which the text analyser does
 not split) are highlighted by a literal, case-insensitive search. Without any highlight the
 snippet is the start of the first non-empty text.
+
+Snippets are made from the stored prefixes of the texts (``STORED_LIMITS`` in
+``mailkeep.index.schema``), not the whole texts: a message found only by a word that occurs past
+the stored start of its body gets the start of its body as snippet, without a highlight.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from collections.abc import Sequence
 
 import tantivy
 
-from mailkeep.index.schema import STORED_TEXTS
+from mailkeep.index.schema import SNIPPET_FIELD, unpack_snippet_texts
 
 SNIPPET_CHARS = 160
 _SPACES = re.compile(r"\s+")
@@ -103,12 +107,7 @@ class SnippetMaker:
 
     def snippet(self, doc: tantivy.Document) -> str:
         """The snippet of one stored hit document."""
-        texts: list[tuple[str, str]] = []
-        for stored, field in STORED_TEXTS.items():
-            value = doc.get_first(stored)
-            text = bytes(value).decode("utf-8", "replace") if value else ""
-            if text:
-                texts.append((field, text))
+        texts = list(unpack_snippet_texts(doc.get_first(SNIPPET_FIELD)).items())
         for field, text in texts:
             generator = self._generator(field)
             if generator is not None:

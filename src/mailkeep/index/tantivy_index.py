@@ -8,6 +8,7 @@ instance, after tantivy's short reload delay in others).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,9 +29,13 @@ from mailkeep.index.schema import (
 )
 from mailkeep.index.snippets import SnippetMaker
 
+log = logging.getLogger(__name__)
+
 WRITER_HEAP_BYTES = 96_000_000
-WRITER_THREADS = 2
+WRITER_THREADS = 1
 VERSION_FILE = "mailkeep-index-version"
+# Present from the replacement of an outdated index until the commit after the next ``clear``.
+REBUILD_FILE = "mailkeep-index-needs-rebuild"
 MAX_LIMIT = 10_000
 
 
@@ -46,23 +51,51 @@ class IndexVersionError(MailkeepError):
     code = "index_version"
 
 
-def _open_tantivy(path: Path, schema: tantivy.Schema) -> tantivy.Index:
+def _found_version(path: Path) -> str | None:
+    """The schema version of the index in ``path`` (``None``: there is no index)."""
+    if not tantivy.Index.exists(str(path)):
+        return None
     marker = path / VERSION_FILE
-    path.mkdir(parents=True, exist_ok=True)
-    if tantivy.Index.exists(str(path)):
-        found = marker.read_text().strip() if marker.exists() else "unknown"
-        if found != str(SCHEMA_VERSION):
-            raise IndexVersionError(
-                f"The search index at {path} has schema version {found}, this mailkeep needs "
-                f"{SCHEMA_VERSION}: rebuild the index.",
-                path=str(path),
-            )
-        index = tantivy.Index.open(str(path))
-    else:
-        index = tantivy.Index(schema, path=str(path), reuse=False)
-        marker.write_text(f"{SCHEMA_VERSION}\n")
-    register_analyzers(index)
+    found = marker.read_text().strip() if marker.exists() else "unknown"
+    if found == str(SCHEMA_VERSION) and not tantivy.Index.is_compatible(str(path)):
+        return "incompatible"
+    return found
+
+
+def _outdated(path: Path, found: str) -> IndexVersionError:
+    return IndexVersionError(
+        f"The search index at {path} has schema version {found}, this mailkeep needs "
+        f"{SCHEMA_VERSION}: rebuild the index with `mailkeep store rebuild-index`.",
+        path=str(path),
+    )
+
+
+def _create(path: Path, schema: tantivy.Schema) -> tantivy.Index:
+    index = tantivy.Index(schema, path=str(path), reuse=False)
+    (path / VERSION_FILE).write_text(f"{SCHEMA_VERSION}\n")
     return index
+
+
+def _discard_outdated(path: Path, found: str) -> None:
+    """Delete the outdated index in ``path``, holding its writer lock meanwhile (the rebuild
+    marker is written first, so a crash half-way still leaves ``needs_rebuild`` set)."""
+    (path / REBUILD_FILE).touch()
+    try:
+        old = tantivy.Index.open(str(path))
+    except (OSError, ValueError):  # too old for this tantivy: nobody can be writing it
+        old = None
+    writer = _open_writer(old, path) if old is not None else None
+    for item in path.iterdir():
+        if item.is_file() and not item.name.endswith(".lock") and item.name != REBUILD_FILE:
+            item.unlink(missing_ok=True)
+    del writer, old  # releases the lock (the new index takes it again)
+    log.warning(
+        "The search index at %s had schema version %s; it was replaced by an empty index of "
+        "version %s. Run `mailkeep store rebuild-index` to index the archived mail again.",
+        path,
+        found,
+        SCHEMA_VERSION,
+    )
 
 
 def _open_writer(index: tantivy.Index, path: Path) -> tantivy.IndexWriter:
@@ -97,10 +130,16 @@ class TantivyIndex:
     """The full-text index of one archive store (see ``SearchIndex``)."""
 
     def __init__(
-        self, path: Path, index: tantivy.Index, writer: tantivy.IndexWriter | None
+        self,
+        path: Path,
+        index: tantivy.Index,
+        writer: tantivy.IndexWriter | None,
+        needs_rebuild: bool = False,
     ) -> None:
         """Use ``TantivyIndex.open``."""
         self._path = path
+        self._needs_rebuild = needs_rebuild
+        self._cleared = False  # a clear() is buffered
         self._index: tantivy.Index | None = index
         self._schema = index.schema
         self._writer = writer
@@ -111,10 +150,26 @@ class TantivyIndex:
         """Open the index in ``path``, creating an empty one if there is none.
 
         ``writable`` takes the writer lock (``IndexBusyError`` if someone else holds it).
+
+        An index built with another schema version (``SCHEMA_VERSION``) cannot be used:
+        opened read-only it raises ``IndexVersionError`` (telling to run ``mailkeep store
+        rebuild-index``); opened writable it is replaced by an empty index and
+        ``needs_rebuild`` is True, so the caller can index its documents again.
         """
-        index = _open_tantivy(path, build_schema())
+        path.mkdir(parents=True, exist_ok=True)
+        found = _found_version(path)
+        replaced = found is not None and found != str(SCHEMA_VERSION)
+        if replaced and not writable:
+            raise _outdated(path, str(found))
+        if replaced:
+            _discard_outdated(path, str(found))
+        if found is None or replaced:
+            index = _create(path, build_schema())
+        else:
+            index = tantivy.Index.open(str(path))
+        register_analyzers(index)
         writer = _open_writer(index, path) if writable else None
-        return cls(path, index, writer)
+        return cls(path, index, writer, needs_rebuild=(path / REBUILD_FILE).exists())
 
     def __enter__(self) -> TantivyIndex:
         return self
@@ -131,6 +186,13 @@ class TantivyIndex:
     def path(self) -> Path:
         """The index directory."""
         return self._path
+
+    @property
+    def needs_rebuild(self) -> bool:
+        """True when ``open`` replaced an index of another schema version by an empty one: the
+        documents it held must be added again (``mailkeep store rebuild-index``). Stays True,
+        across reopening, until a ``clear`` (the start of a rebuild) is committed."""
+        return self._needs_rebuild
 
     def _live_index(self) -> tantivy.Index:
         if self._index is None:
@@ -169,12 +231,16 @@ class TantivyIndex:
         """Remove every document (documents added after this call survive); takes effect at
         commit."""
         self._live_writer().delete_documents_by_query(tantivy.Query.all_query())
+        self._cleared = True
 
     def commit(self) -> None:
         """Make buffered changes durable and visible to searches."""
         writer = self._live_writer()
         writer.commit()
         self._live_index().reload()
+        if self._cleared:
+            (self._path / REBUILD_FILE).unlink(missing_ok=True)
+            self._needs_rebuild = self._cleared = False
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -272,6 +338,8 @@ class TantivyIndex:
         writer, self._writer = self._writer, None
         if writer is not None:
             writer.rollback()
+            # Let running merges finish (tantivy deletes the merged-away files when a merge
+            # ends), so the size on disk settles. This consumes the writer.
             writer.wait_merging_threads()
         self._index = None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -254,9 +255,16 @@ class ArchiveStore:
     def rebuild_index(self) -> int:
         """Drop the index and rebuild it from content; returns documents indexed."""
         self.open_writer()
-        index = self.index(writable=True)
-        index.clear()
-        index.commit()
+        if self._index is not None:
+            self._index.close()
+            self._index = None
+        # Start from an empty directory: this also heals an index that is damaged or was
+        # written by an older schema version.
+        index_dir = Path(self.paths.index)
+        if index_dir.exists():
+            shutil.rmtree(index_dir)
+        index_dir.mkdir(parents=True)
+        self._unindexed = []
         self.catalog.queue_all_for_index()
         return self.catch_up_index()
 

@@ -39,7 +39,7 @@ def test_any_flipped_byte_is_detected(codec: RecordCodec, position: int) -> None
     record = bytearray(codec.seal_blob(hashlib.sha256(raw).digest(), raw))
     record[position] ^= 0x01
     with pytest.raises(CorruptRecordError):
-        kind, header, nonce, body = split_record(bytes(record))
+        _kind, header, nonce, body = split_record(bytes(record))
         codec.open_blob(codec.open(header, nonce, body))
 
 

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import typer
 
 from mailkeep.access.cli.context import guarded, runtime
 from mailkeep.access.cli.output import JsonOption, console, emit_json, progress
-from mailkeep.ingest.pipeline import ImportResult
-from mailkeep.ingest.service import import_source
 from mailkeep.sources.base import MessageSource
 from mailkeep.sources.bulk import BulkSource
 from mailkeep.sources.eml import EmlFolderSource
 from mailkeep.sources.mbox import MboxSource
 from mailkeep.sources.thunderbird import ThunderbirdSource
+
+if TYPE_CHECKING:
+    from mailkeep.ingest.pipeline import ImportResult
 
 app = typer.Typer(help="Archive mail from files.")
 UserOption = typer.Option(..., "--user", help="Target user archive.")
@@ -23,6 +24,8 @@ FolderOption = typer.Option("", "--folder", help="Archive folder to file message
 
 
 def _run(ctx: typer.Context, source: MessageSource, user: str | None, json: bool) -> None:
+    from mailkeep.ingest.service import import_source  # heavy: parsers and extractors
+
     with runtime(ctx) as rt:
         if user is not None:
             user = rt.users.get(user).archive

@@ -1,0 +1,5 @@
+"""``python -m mailkeep`` runs the CLI."""
+
+from mailkeep.access.cli.main import run
+
+run()
