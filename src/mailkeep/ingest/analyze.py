@@ -33,8 +33,9 @@ class ExtractionPolicy:
     use_timer: bool = True  # interval timers work only in a process's main thread
 
 
-class _TimeoutError(Exception):
-    pass
+class _TimeoutError(BaseException):
+    """Raised by the interval timer; a BaseException so that extractors' (and libraries')
+    ``except Exception`` handlers cannot swallow it."""
 
 
 def _on_alarm(_signum: int, _frame: FrameType | None) -> None:

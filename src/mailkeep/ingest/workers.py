@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, cast
 
@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 _CHUNK = 32
 
 
-def _analyze_chunk(raws: list[bytes], policy: ExtractionPolicy) -> list[Derived]:
+def analyze_chunk(raws: list[bytes], policy: ExtractionPolicy) -> list[Derived]:
+    """The worker task: analyse a chunk of messages."""
     return [analyze(raw, policy) for raw in raws]
 
 
@@ -45,9 +46,15 @@ def fallback(raw: bytes, reason: str) -> Derived:
 class WorkerPool:
     """A pool of analysis workers; use as a context manager or call ``close``."""
 
-    def __init__(self, policy: ExtractionPolicy, workers: int) -> None:
+    def __init__(
+        self,
+        policy: ExtractionPolicy,
+        workers: int,
+        task: Callable[[list[bytes], ExtractionPolicy], list[Derived]] = analyze_chunk,
+    ) -> None:
         self.policy = policy
         self.workers = max(1, workers)
+        self._task = task
         self._pool: Any = None
 
     def _ensure_pool(self) -> Any:
@@ -59,7 +66,13 @@ class WorkerPool:
 
     def task_timeout(self, raw: bytes) -> float:
         """Time allowed for one message: a few attachment caps plus parse time."""
-        return self.policy.timeout_seconds * 3 + 10 + len(raw) / 2_000_000
+        return self.chunk_timeout([raw])
+
+    def chunk_timeout(self, raws: Sequence[bytes]) -> float:
+        """Backstop for a whole task. Attachment caps are enforced inside the worker; this only
+        catches a worker stuck where the timer cannot interrupt it (inside C code)."""
+        size = sum(len(r) for r in raws)
+        return 5 + self.policy.timeout_seconds * 3 + size / 2_000_000 + 0.1 * len(raws)
 
     def derive(self, raws: Sequence[bytes]) -> list[Derived]:
         """Analyse messages in parallel; results in input order."""
@@ -72,9 +85,9 @@ class WorkerPool:
         chunks = [list(raws[i : i + size]) for i in range(0, len(raws), size)]
         futures = [
             pool.schedule(
-                _analyze_chunk,
+                self._task,
                 (chunk, self.policy),
-                timeout=sum(self.task_timeout(r) for r in chunk),
+                timeout=self.chunk_timeout(chunk),
             )
             for chunk in chunks
         ]
@@ -83,7 +96,7 @@ class WorkerPool:
     def one(self, raw: bytes) -> Derived:
         """Analyse a single message in a fresh task; the fallback when its chunk failed."""
         future = self._ensure_pool().schedule(
-            _analyze_chunk, ([raw], self.policy), timeout=self.task_timeout(raw)
+            self._task, ([raw], self.policy), timeout=self.task_timeout(raw)
         )
         try:
             return cast(Derived, future.result()[0])

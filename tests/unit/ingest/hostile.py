@@ -1,0 +1,20 @@
+"""A worker task that misbehaves on marked messages (hangs or dies), for isolation tests."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from mailkeep.ingest.analyze import ExtractionPolicy
+from mailkeep.ingest.workers import analyze_chunk
+from mailkeep.store.model import Derived
+
+
+def misbehaving_task(raws: list[bytes], policy: ExtractionPolicy) -> list[Derived]:
+    """Hang forever on b"X-Test: hang", kill the worker on b"X-Test: crash"."""
+    for raw in raws:
+        if b"X-Test: hang" in raw:
+            time.sleep(3600)
+        if b"X-Test: crash" in raw:
+            os._exit(9)
+    return analyze_chunk(raws, policy)
