@@ -113,7 +113,7 @@ def test_moves_removals_and_index_queue(catalog: Catalog) -> None:
     assert catalog.entry(2) is not None and catalog.entry(2).folder == "Archive/2024"  # type: ignore[union-attr]
     assert catalog.entry(3) is None
     assert catalog.index_queue() == [(2, True), (3, False)]
-    assert [b.sha256 for b in catalog.unreferenced_blobs()] == [_sha(2), _sha(3)]
+    assert catalog.referenced_hashes() == {_sha(0), _sha(1)}
 
 
 def test_entry_ids_are_never_reused(catalog: Catalog) -> None:
@@ -124,7 +124,8 @@ def test_entry_ids_are_never_reused(catalog: Catalog) -> None:
 
 def test_relocate_drop_and_reset(catalog: Catalog) -> None:
     _fill(catalog)
-    catalog.relocate_blobs([BlobRow(_sha(1), Location(7, 8, 50), 101)], {7: 58})
+    catalog.relocate_blobs([BlobRow(_sha(1), Location(7, 8, 50), 101)], {7: 58}, {"k": "v"})
+    assert catalog.get_meta("k") == "v"
     assert catalog.blob_locations([_sha(1)])[_sha(1)].location == Location(7, 8, 50)
     assert catalog.committed_containers() == {7: 58}
     catalog.drop_blobs([_sha(3)])

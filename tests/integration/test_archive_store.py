@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from mailkeep.access.search import search
 from mailkeep.ingest.service import import_source
 from mailkeep.runtime import Runtime
@@ -168,3 +170,33 @@ def test_rebuild_index_restores_search(runtime: Runtime, make_message: MakeMessa
     store = runtime.stores.open(1)
     assert store.rebuild_index() == 7
     assert len(_ids(runtime, "falcon")) == 7
+
+
+def test_compression_dictionary_survives_recover_and_compact(
+    runtime: Runtime, make_message: MakeMessage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mailkeep.store.archive_store as archive_store
+
+    monkeypatch.setattr(archive_store, "DICTIONARY_SAMPLES", 40)
+    runtime.set_setting("ingest.batch_size", "20")
+    raws = [
+        make_message(n, body=f"Dear team, item {n} of the weekly status. " * 20) for n in range(100)
+    ]
+    import_source(runtime, source_of(raws), "alice")
+    store = runtime.stores.open(1)
+    assert store.codec.dictionary_id != 0
+    assert len(store.dictionary_locations()) == 1
+    assert {store.raw(e.id) for e in store.iter_entries()} == set(raws)
+    store.remove([1, 2])
+    compact_store(store)
+    runtime.stores.close()
+    store = runtime.stores.open(1)  # dictionaries load from their new location
+    assert verify_store(store).ok
+    assert {store.raw(e.id) for e in store.iter_entries()} == set(raws[2:])
+    shutil.rmtree(store.paths.metadata or "")
+    runtime.stores.close()
+    store = runtime.stores.open(1)
+    store.catalog.initialize()
+    assert recover_store(store).messages == 98
+    assert {store.raw(e.id) for e in store.iter_entries()} == set(raws[2:])
+    assert verify_store(store).ok

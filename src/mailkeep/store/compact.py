@@ -1,18 +1,19 @@
 """``store compact``: reclaim the space of content no message refers to any more.
 
-Live blob records are copied unchanged into new containers, followed by one consolidated
-``add`` entry record per live message (so ``recover`` still works), the new containers are
-synced, the catalog is pointed at them in one transaction, and only then are the old
+Compression dictionaries and live blob records are copied unchanged into new containers, with
+one consolidated ``add`` entry record per live message (so ``recover`` still works), the new
+containers are synced, the catalog is pointed at them in one transaction, and only then are the old
 containers removed. A crash at any point leaves either the old or the new layout complete;
 the next writer removes containers the catalog does not list.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
-from mailkeep.store.archive_store import ArchiveStore, add_record
+from mailkeep.store.archive_store import DICTIONARIES_META, ArchiveStore, add_record
 from mailkeep.store.catalog.base import BlobRow
 from mailkeep.store.catalog.sqlite import SqliteCatalog
 from mailkeep.store.content.containers import (
@@ -50,7 +51,8 @@ def compact_store(store: ArchiveStore) -> CompactReport:
     """Compact one store (takes its writer lock)."""
     store.open_writer()
     before = _content_bytes(store)
-    dead = store.catalog.unreferenced_blobs()
+    referenced = store.catalog.referenced_hashes()
+    dead = [b for b in store.catalog.iter_blobs() if b.sha256 not in referenced]
     if dead:
         _rewrite(store)
         store.catalog.drop_blobs([b.sha256 for b in dead])
@@ -65,6 +67,7 @@ def _rewrite(store: ArchiveStore) -> None:
     store.close_writer()
     writer = ContainerWriter.fresh(store.content_dir, first, store.max_container_bytes)
     blobs = {b.sha256: b for b in store.catalog.iter_blobs()}
+    dictionaries = [writer.append(store.reader.read(loc)) for loc in store.dictionary_locations()]
     moved: dict[bytes, BlobRow] = {}
     for entry in store.catalog.iter_entries():
         if entry.sha256 not in moved:
@@ -74,7 +77,10 @@ def _rewrite(store: ArchiveStore) -> None:
         writer.append(store.codec.seal_entry(add_record(entry)))
     sizes = writer.sync()
     writer.close()
-    store.catalog.relocate_blobs(list(moved.values()), sizes)
+    meta = {
+        DICTIONARIES_META: json.dumps([[d.container, d.offset, d.length] for d in dictionaries])
+    }
+    store.catalog.relocate_blobs(list(moved.values()), sizes, meta)
     store.reader.close()
     for number in old:
         container_path(store.content_dir, number).unlink()

@@ -9,14 +9,15 @@ reported.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from mailkeep.store.archive_store import ArchiveStore
+from mailkeep.store.archive_store import DICTIONARIES_META, ArchiveStore
 from mailkeep.store.catalog.base import Batch, BlobRow, EntryRow
 from mailkeep.store.catalog.sql import from_micros
-from mailkeep.store.content.containers import container_path, list_containers, scan
+from mailkeep.store.content.containers import Location, container_path, list_containers, scan
 from mailkeep.store.content.records import CorruptRecordError, RecordKind
 
 _DERIVE_BATCH = 200
@@ -40,11 +41,16 @@ def recover_store(store: ArchiveStore) -> RecoverReport:
     blobs: dict[bytes, BlobRow] = {}
     entries: dict[int, dict[str, Any]] = {}
     sizes: dict[int, int] = {}
+    dictionaries: list[Location] = []
     numbers = list_containers(store.content_dir)
     for number in numbers:
-        sizes[number] = _replay(store, number, number == numbers[-1], blobs, entries, report)
+        newest = number == numbers[-1]
+        sizes[number] = _replay(store, number, newest, blobs, entries, dictionaries, report)
     store.catalog.reset()
-    store.catalog.commit_batch(Batch(blobs=list(blobs.values()), containers=sizes))
+    meta = {
+        DICTIONARIES_META: json.dumps([[d.container, d.offset, d.length] for d in dictionaries])
+    }
+    store.catalog.commit_batch(Batch(blobs=list(blobs.values()), containers=sizes, meta=meta))
     rows = [e for e in entries.values() if bytes.fromhex(e["sha256"]) in blobs]
     for start in range(0, len(rows), _DERIVE_BATCH):
         chunk = rows[start : start + _DERIVE_BATCH]
@@ -62,6 +68,7 @@ def _replay(
     newest: bool,
     blobs: dict[bytes, BlobRow],
     entries: dict[int, dict[str, Any]],
+    dictionaries: list[Location],
     report: RecoverReport,
 ) -> int:
     """Replay one container; returns its size up to the last good record."""
@@ -77,6 +84,9 @@ def _replay(
             if rec.kind == RecordKind.BLOB:
                 blob = store.codec.open_blob(plain)
                 blobs.setdefault(blob.sha256, BlobRow(blob.sha256, loc, len(blob.raw)))
+            elif rec.kind == RecordKind.DICTIONARY:
+                store.codec.use_dictionary(plain, for_writing=not store.codec.dictionary_id)
+                dictionaries.append(loc)
             else:
                 _apply(store.codec.open_entry(plain), entries)
             last_good = loc.offset + loc.length

@@ -108,11 +108,13 @@ class StoreRegistry:
         descriptor = read_descriptor(Path(row.descriptor_path))
         paths = StorePaths(row.descriptor_path, row.content_path, row.index_path, row.metadata_path)
         key = unwrap_key(self._master_key, descriptor.wrapped_key)
+        catalog = self._catalog(descriptor, paths, row.database_url)
+        catalog.initialize()  # idempotent; recreates an empty catalog for `store recover`
         return ArchiveStore(
             row.id,
             descriptor,
             paths,
-            self._catalog(descriptor, paths, row.database_url),
+            catalog,
             key,
             self._deriver_factory(),
             self._container_bytes,

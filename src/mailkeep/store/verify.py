@@ -114,7 +114,7 @@ def _verify_container(
                     )
                 else:
                     good.add(blob.sha256)
-            else:
+            elif rec.kind == RecordKind.ENTRY:
                 store.codec.open_entry(plain)
         except CorruptRecordError as exc:
             report.corrupt.append(_where(store, number, loc.offset, str(exc), affected))

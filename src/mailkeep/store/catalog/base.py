@@ -68,6 +68,7 @@ class Batch:
     moves: list[Move] = field(default_factory=list)
     removals: list[int] = field(default_factory=list)
     containers: dict[int, int] = field(default_factory=dict)
+    meta: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -97,10 +98,6 @@ class Catalog(Protocol):
 
     def existing_entries(self, archive: str, hashes: Iterable[bytes]) -> dict[bytes, int]:
         """{hash: entry id} for those hashes that ``archive`` already holds."""
-        ...
-
-    def entries_by_source(self, archive: str, source_ids: Iterable[str]) -> dict[str, EntryRow]:
-        """Entries of ``archive`` by the source id they were archived from."""
         ...
 
     def blob_locations(self, hashes: Iterable[bytes]) -> dict[bytes, BlobRow]:
@@ -139,12 +136,15 @@ class Catalog(Protocol):
         """{container number: committed size in bytes}."""
         ...
 
-    def relocate_blobs(self, rows: Sequence[BlobRow], containers: dict[int, int]) -> None:
-        """Point blobs at new locations and replace the container table (compaction)."""
+    def relocate_blobs(
+        self, rows: Sequence[BlobRow], containers: dict[int, int], meta: dict[str, str]
+    ) -> None:
+        """Point blobs at new locations, replace the container table and set ``meta`` values,
+        in one transaction (compaction)."""
         ...
 
-    def unreferenced_blobs(self) -> list[BlobRow]:
-        """Blobs no entry refers to any more."""
+    def referenced_hashes(self) -> set[bytes]:
+        """Hashes of every blob some entry refers to."""
         ...
 
     def drop_blobs(self, hashes: Sequence[bytes]) -> None:

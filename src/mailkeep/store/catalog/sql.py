@@ -73,12 +73,11 @@ class SqlCatalog:
             for ids in _chunks(batch.removals):
                 conn.execute(delete(self._entries).where(self._entries.c.id.in_(ids)))
             self._upsert_containers(conn, batch.containers)
+            meta = dict(batch.meta)
             if batch.entries:
-                highest = str(max(e.id for e in batch.entries))
-                stmt = self._insert(self._meta).values(key="max_entry_id", value=highest)
-                conn.execute(
-                    stmt.on_conflict_do_update(index_elements=["key"], set_={"value": highest})
-                )
+                meta["max_entry_id"] = str(max(e.id for e in batch.entries))
+            for key, value in meta.items():
+                self._upsert_meta(conn, key, value)
             queued = [{"entry_id": e.id, "present": True} for e in batch.entries]
             queued += [{"entry_id": m.entry_id, "present": True} for m in batch.moves]
             queued += [{"entry_id": i, "present": False} for i in batch.removals]
@@ -101,8 +100,12 @@ class SqlCatalog:
         )
         conn.execute(stmt, list(latest.values()))
 
-    def relocate_blobs(self, rows: Sequence[BlobRow], containers: dict[int, int]) -> None:
+    def relocate_blobs(
+        self, rows: Sequence[BlobRow], containers: dict[int, int], meta: dict[str, str]
+    ) -> None:
         with self.engine.begin() as conn:
+            for key, value in meta.items():
+                self._upsert_meta(conn, key, value)
             for row in rows:
                 conn.execute(
                     update(self._blobs)
@@ -144,8 +147,11 @@ class SqlCatalog:
 
     def set_meta(self, key: str, value: str) -> None:
         with self.engine.begin() as conn:
-            stmt = self._insert(self._meta).values(key=key, value=value)
-            conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": value}))
+            self._upsert_meta(conn, key, value)
+
+    def _upsert_meta(self, conn: Any, key: str, value: str) -> None:
+        stmt = self._insert(self._meta).values(key=key, value=value)
+        conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": value}))
 
     # -- reading -------------------------------------------------------------------------
 
@@ -171,17 +177,6 @@ class SqlCatalog:
                     and_(e.archive == archive, e.sha256.in_(chunk))
                 )
                 found.update({bytes(r[0]): r[1] for r in conn.execute(query)})
-        return found
-
-    def entries_by_source(self, archive: str, source_ids: Iterable[str]) -> dict[str, EntryRow]:
-        found: dict[str, EntryRow] = {}
-        e = self._entries.c
-        with self.engine.connect() as conn:
-            for chunk in _chunks(list(set(source_ids))):
-                query = select(self._entries).where(
-                    and_(e.archive == archive, e.source_id.in_(chunk))
-                )
-                found.update({r.source_id: _entry_from_row(r) for r in conn.execute(query)})
         return found
 
     def blob_locations(self, hashes: Iterable[bytes]) -> dict[bytes, BlobRow]:
@@ -256,13 +251,10 @@ class SqlCatalog:
             rows = conn.execute(select(self._containers))
             return {r.number: r.committed_size for r in rows}
 
-    def unreferenced_blobs(self) -> list[BlobRow]:
-        referenced = select(self._entries.c.sha256).where(
-            self._entries.c.sha256 == self._blobs.c.sha256
-        )
+    def referenced_hashes(self) -> set[bytes]:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(self._blobs).where(~referenced.exists()))
-            return [_blob_from_row(r) for r in rows]
+            rows = conn.execute(select(self._entries.c.sha256).distinct())
+            return {bytes(r[0]) for r in rows}
 
     def index_queue(self, limit: int = 5000) -> list[tuple[int, bool]]:
         with self.engine.connect() as conn:

@@ -35,6 +35,7 @@ def build_tables(schema: str | None) -> MetaData:
         Column("length", BigInteger, nullable=False),
         Column("raw_size", BigInteger, nullable=False),
         Index("ix_blobs_location", "container", "offset"),
+        sqlite_with_rowid=False,
     )
     Table(
         "entries",
@@ -57,8 +58,6 @@ def build_tables(schema: str | None) -> MetaData:
         Column("defects", Text, nullable=False),
         UniqueConstraint("archive", "sha256", name="uq_entries_archive_sha256"),
         Index("ix_entries_archive_folder", "archive", "folder"),
-        Index("ix_entries_archive_source", "archive", "source_id"),
-        Index("ix_entries_sha256", "sha256"),
     )
     Table(
         "containers",

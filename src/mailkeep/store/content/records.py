@@ -11,7 +11,9 @@ record (header or body) fails authentication. Plaintext of a ``BLOB`` record: SH
 message (32) | raw size u64 | zstd frame of the raw bytes. Plaintext of an ``ENTRY`` record: a
 UTF-8 JSON object describing one change of which user archive and folder holds a message
 (``add``, ``move``, ``remove``); replaying all entry records in file order rebuilds a store's
-metadata (see ``store recover``).
+metadata (see ``store recover``). Plaintext of a ``DICTIONARY`` record: a zstd dictionary
+trained on the store's first messages; blob frames name the dictionary they need by its id (in
+the zstd frame header), and a dictionary record always precedes the first blob that uses it.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class RecordKind(IntEnum):
 
     BLOB = 1
     ENTRY = 2
+    DICTIONARY = 3
 
 
 class CorruptRecordError(MailkeepError):
@@ -66,7 +69,24 @@ class RecordCodec:
     def __init__(self, data_key: bytes) -> None:
         self._aead = AESGCM(data_key)
         self._compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
-        self._decompressor = zstandard.ZstdDecompressor()
+        self._decompressors: dict[int, zstandard.ZstdDecompressor] = {
+            0: zstandard.ZstdDecompressor()
+        }
+        self.dictionary_id = 0  # id of the dictionary new blobs are compressed with (0: none)
+
+    def use_dictionary(self, data: bytes, for_writing: bool = True) -> int:
+        """Register a zstd dictionary for reading (and, by default, for new blobs)."""
+        dictionary = zstandard.ZstdCompressionDict(data)
+        dict_id = dictionary.dict_id()
+        self._decompressors[dict_id] = zstandard.ZstdDecompressor(dict_data=dictionary)
+        if for_writing:
+            self._compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=dictionary)
+            self.dictionary_id = dict_id
+        return dict_id
+
+    def seal_dictionary(self, data: bytes) -> bytes:
+        """A DICTIONARY record."""
+        return self.seal(RecordKind.DICTIONARY, data)
 
     def seal(self, kind: RecordKind, plaintext: bytes) -> bytes:
         """One complete record (header, nonce, ciphertext) ready to append."""
@@ -99,10 +119,13 @@ class RecordCodec:
         if len(plaintext) < _BLOB_PREFIX.size:
             raise CorruptRecordError("blob record too short")
         sha, size = _BLOB_PREFIX.unpack_from(plaintext)
+        frame = plaintext[_BLOB_PREFIX.size :]
         try:
-            raw = self._decompressor.decompress(
-                plaintext[_BLOB_PREFIX.size :], max_output_size=size
-            )
+            dict_id = zstandard.get_frame_parameters(frame).dict_id
+            decompressor = self._decompressors.get(dict_id)
+            if decompressor is None:
+                raise CorruptRecordError(f"blob needs compression dictionary {dict_id}, not found")
+            raw = decompressor.decompress(frame, max_output_size=size)
         except zstandard.ZstdError as exc:
             raise CorruptRecordError(f"blob does not decompress: {exc}") from exc
         if len(raw) != size or hashlib.sha256(raw).digest() != sha:
@@ -126,6 +149,6 @@ def parse_header(header: bytes) -> tuple[RecordKind, int] | None:
     if len(header) < _HEADER.size:
         return None
     magic, kind, length = _HEADER.unpack_from(header)
-    if magic != RECORD_MAGIC or kind not in (RecordKind.BLOB, RecordKind.ENTRY):
+    if magic != RECORD_MAGIC or kind not in tuple(RecordKind):
         return None
     return RecordKind(kind), length
