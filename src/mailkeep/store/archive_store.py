@@ -180,7 +180,7 @@ class ArchiveStore:
         existing = self._existing(items)
         blobs = self.catalog.blob_locations({i.sha256 for i in items})
         batch = self._maybe_train_dictionary(items) or Batch()
-        outcomes, documents = [], []
+        outcomes, documents, changes = [], [], []
         now = datetime.now(UTC)
         for item in items:
             key = (item.archive, item.sha256)
@@ -192,11 +192,13 @@ class ArchiveStore:
                 blobs[item.sha256] = BlobRow(item.sha256, location, len(item.raw))
                 batch.blobs.append(blobs[item.sha256])
             entry = self._new_entry(item, now)
-            writer.append(self.codec.seal_entry(add_record(entry)))
+            changes.append(add_record(entry))
             existing[key] = entry.id
             batch.entries.append(entry)
             documents.append(document_for(entry, item.derived.document))
             outcomes.append(ArchivedEntry(entry.id, False))
+        if changes:
+            writer.append(self.codec.seal_entries(changes))  # after the blobs it refers to
         if batch.entries or batch.meta:
             batch.containers = writer.sync()
             self.catalog.commit_batch(batch)
@@ -240,7 +242,7 @@ class ArchiveStore:
     def move(self, entry_id: int, folder: str) -> None:
         """File an entry under another folder of its user archive."""
         entry = self.entry(entry_id)
-        record = self.codec.seal_entry({"op": "move", "id": entry_id, "folder": folder})
+        record = self.codec.seal_entries([{"op": "move", "id": entry_id, "folder": folder}])
         location = self.writer.append(record)
         batch = Batch(moves=[Move(entry_id, folder, location)])
         batch.containers = self.writer.sync()
@@ -249,8 +251,7 @@ class ArchiveStore:
 
     def remove(self, entry_ids: Sequence[int]) -> None:
         """Remove entries (retention, deletion); their blobs are reclaimed by ``compact``."""
-        for entry_id in entry_ids:
-            self.writer.append(self.codec.seal_entry({"op": "remove", "id": entry_id}))
+        self.writer.append(self.codec.seal_entries([{"op": "remove", "id": i} for i in entry_ids]))
         batch = Batch(removals=list(entry_ids))
         batch.containers = self.writer.sync()
         self.catalog.commit_batch(batch)

@@ -23,6 +23,8 @@ from mailkeep.store.content.containers import (
     list_containers,
 )
 
+_CHANGES_PER_RECORD = 500
+
 
 @dataclass
 class CompactReport:
@@ -69,12 +71,18 @@ def _rewrite(store: ArchiveStore) -> None:
     blobs = {b.sha256: b for b in store.catalog.iter_blobs()}
     dictionaries = [writer.append(store.reader.read(loc)) for loc in store.dictionary_locations()]
     moved: dict[bytes, BlobRow] = {}
+    changes: list[dict[str, Any]] = []
     for entry in store.catalog.iter_entries():
         if entry.sha256 not in moved:
             blob = blobs[entry.sha256]
             location = writer.append(store.reader.read(blob.location))
             moved[entry.sha256] = BlobRow(blob.sha256, location, blob.raw_size)
-        writer.append(store.codec.seal_entry(add_record(entry)))
+        changes.append(add_record(entry))
+        if len(changes) >= _CHANGES_PER_RECORD:
+            writer.append(store.codec.seal_entries(changes))
+            changes = []
+    if changes:
+        writer.append(store.codec.seal_entries(changes))
     sizes = writer.sync()
     writer.close()
     meta = {

@@ -88,7 +88,8 @@ def _replay(
                 store.codec.use_dictionary(plain, for_writing=not store.codec.dictionary_id)
                 dictionaries.append(loc)
             else:
-                _apply(store.codec.open_entry(plain), entries)
+                for change in store.codec.open_entries(plain):
+                    _apply(change, entries)
             last_good = loc.offset + loc.length
         except CorruptRecordError as exc:
             where = {"container": number, "offset": loc.offset, "reason": str(exc)}

@@ -115,7 +115,7 @@ def _verify_container(
                 else:
                     good.add(blob.sha256)
             elif rec.kind == RecordKind.ENTRY:
-                store.codec.open_entry(plain)
+                store.codec.open_entries(plain)
         except CorruptRecordError as exc:
             report.corrupt.append(_where(store, number, loc.offset, str(exc), affected))
 

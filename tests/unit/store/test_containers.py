@@ -15,7 +15,7 @@ from mailkeep.store.content.records import FILE_MAGIC, RecordCodec
 
 
 def _records(codec: RecordCodec, count: int) -> list[bytes]:
-    return [codec.seal_entry({"op": "remove", "id": i}) for i in range(count)]
+    return [codec.seal_entries([{"op": "remove", "id": i}]) for i in range(count)]
 
 
 def test_uncommitted_tail_is_cut_on_resume(tmp_path: Path) -> None:
@@ -23,7 +23,7 @@ def test_uncommitted_tail_is_cut_on_resume(tmp_path: Path) -> None:
     writer = ContainerWriter.resume(tmp_path, {}, 1 << 20)
     first = [writer.append(r) for r in _records(codec, 3)]
     committed = writer.sync()
-    writer.append(codec.seal_entry({"op": "remove", "id": 99}))  # never synced/committed
+    writer.append(codec.seal_entries([{"op": "remove", "id": 99}]))  # never synced/committed
     writer.sync()
     writer.close()
     resumed = ContainerWriter.resume(tmp_path, committed, 1 << 20)

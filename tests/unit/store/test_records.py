@@ -27,10 +27,10 @@ def test_blob_round_trip_is_byte_exact(codec: RecordCodec) -> None:
 
 
 def test_entry_round_trip(codec: RecordCodec) -> None:
-    change = {"op": "move", "id": 7, "folder": "Inbox/Ünïcode"}
-    kind, header, nonce, body = split_record(codec.seal_entry(change))
+    changes = [{"op": "move", "id": 7, "folder": "Inbox/Ünïcode"}, {"op": "remove", "id": 8}]
+    kind, header, nonce, body = split_record(codec.seal_entries(changes))
     assert kind == RecordKind.ENTRY
-    assert codec.open_entry(codec.open(header, nonce, body)) == change
+    assert codec.open_entries(codec.open(header, nonce, body)) == changes
 
 
 @pytest.mark.parametrize("position", [0, 5, 9, 20, 30, -1])

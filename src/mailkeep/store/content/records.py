@@ -8,12 +8,13 @@ A container file is a fixed file header followed by self-describing records::
 
 The 12 header bytes before the nonce are the GCM additional data, so a flipped bit anywhere in a
 record (header or body) fails authentication. Plaintext of a ``BLOB`` record: SHA-256 of the raw
-message (32) | raw size u64 | zstd frame of the raw bytes. Plaintext of an ``ENTRY`` record: a
-UTF-8 JSON object describing one change of which user archive and folder holds a message
-(``add``, ``move``, ``remove``); replaying all entry records in file order rebuilds a store's
-metadata (see ``store recover``). Plaintext of a ``DICTIONARY`` record: a zstd dictionary
-trained on the store's first messages; blob frames name the dictionary they need by its id (in
-the zstd frame header), and a dictionary record always precedes the first blob that uses it.
+message (32) | raw size u64 | zstd frame of the raw bytes. Plaintext of an ``ENTRY`` record: a zstd
+frame of a UTF-8 JSON array of changes of which user archive and folder holds a message
+(``add``, ``move``, ``remove``; one record per write batch); replaying all entry records in file
+order rebuilds a store's metadata (see ``store recover``). Plaintext of a ``DICTIONARY``
+record: a zstd dictionary trained on the store's first messages; blob frames name the
+dictionary they need by its id (in the zstd frame header), and a dictionary record always
+precedes the first blob that uses it.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ class RecordCodec:
             0: zstandard.ZstdDecompressor()
         }
         self.dictionary_id = 0  # id of the dictionary new blobs are compressed with (0: none)
+        self._entry_compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
 
     def use_dictionary(self, data: bytes, for_writing: bool = True) -> int:
         """Register a zstd dictionary for reading (and, by default, for new blobs)."""
@@ -102,10 +104,10 @@ class RecordCodec:
         body = _BLOB_PREFIX.pack(sha256, len(raw)) + self._compressor.compress(raw)
         return self.seal(RecordKind.BLOB, body)
 
-    def seal_entry(self, change: dict[str, Any]) -> bytes:
-        """An ENTRY record for one archive/folder change."""
-        text = json.dumps(change, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
-        return self.seal(RecordKind.ENTRY, text.encode("utf-8"))
+    def seal_entries(self, changes: list[dict[str, Any]]) -> bytes:
+        """One ENTRY record for a batch of archive/folder changes."""
+        text = json.dumps(changes, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+        return self.seal(RecordKind.ENTRY, self._entry_compressor.compress(text.encode("utf-8")))
 
     def open(self, header: bytes, nonce: bytes, ciphertext: bytes) -> bytes:
         """Authenticate and decrypt a record body; raises CorruptRecordError."""
@@ -132,15 +134,15 @@ class RecordCodec:
             raise CorruptRecordError("blob content does not match its SHA-256")
         return Blob(sha, raw)
 
-    @staticmethod
-    def open_entry(plaintext: bytes) -> dict[str, Any]:
-        """Decode an ENTRY plaintext."""
+    def open_entries(self, plaintext: bytes) -> list[dict[str, Any]]:
+        """Decode an ENTRY plaintext into its list of changes."""
         try:
-            value = json.loads(plaintext.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise CorruptRecordError(f"entry record is not valid JSON: {exc}") from exc
-        if not isinstance(value, dict) or "op" not in value:
-            raise CorruptRecordError("entry record has no operation")
+            text = self._decompressors[0].decompress(plaintext, max_output_size=MAX_RECORD)
+            value = json.loads(text.decode("utf-8"))
+        except (zstandard.ZstdError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise CorruptRecordError(f"entry record does not decode: {exc}") from exc
+        if not isinstance(value, list) or not all(isinstance(c, dict) and "op" in c for c in value):
+            raise CorruptRecordError("entry record is not a list of changes")
         return value
 
 
