@@ -130,7 +130,8 @@ def test_relocate_drop_and_reset(catalog: Catalog) -> None:
     assert catalog.committed_containers() == {7: 58}
     catalog.drop_blobs([_sha(3)])
     assert _sha(3) not in catalog.blob_locations([_sha(3)])
-    assert catalog.queue_all_for_index() == 4
+    assert catalog.queue_all_for_index("bob") == [4]
+    assert catalog.queue_all_for_index() == [1, 2, 3, 4]
     catalog.set_meta("store_uuid", "abc")
     assert catalog.get_meta("store_uuid") == "abc"
     catalog.reset()

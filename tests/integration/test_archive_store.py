@@ -200,3 +200,12 @@ def test_compression_dictionary_survives_recover_and_compact(
     assert recover_store(store).messages == 98
     assert {store.raw(e.id) for e in store.iter_entries()} == set(raws[2:])
     assert verify_store(store).ok
+
+
+def test_rebuild_index_of_one_user_archive(runtime: Runtime, make_message: MakeMessage) -> None:
+    import_source(runtime, source_of([make_message(n) for n in range(4)]), "alice")
+    import_source(runtime, source_of([make_message(n) for n in range(4, 7)]), "bob")
+    store = runtime.stores.open(1)
+    assert store.rebuild_archive_index("bob") == 3
+    assert len(_ids(runtime, "falcon")) == 7
+    assert len(_ids(runtime, "falcon", frozenset({"bob"}))) == 3

@@ -315,6 +315,14 @@ class ArchiveStore:
         self.catalog.queue_all_for_index()
         return self.catch_up_index()
 
+    def rebuild_archive_index(self, archive: str) -> int:
+        """Re-derive the index documents of one user archive; returns documents indexed."""
+        self.open_writer()
+        self.flush_index()
+        ids = self.catalog.queue_all_for_index(archive)
+        self.index(writable=True).delete(ids)
+        return self.catch_up_index()
+
     # -- reading --------------------------------------------------------------------------
 
     def entry(self, entry_id: int) -> EntryRow:

@@ -249,9 +249,17 @@ def compact(ctx: typer.Context, id: int | None = IdOption, json: bool = JsonOpti
 
 @app.command("rebuild-index")
 @guarded
-def rebuild_index(ctx: typer.Context, id: int | None = IdOption, json: bool = JsonOption) -> None:
-    """Rebuild full-text indexes from archived content."""
-    _per_store(ctx, id, json, lambda s: {"indexed": s.rebuild_index()})
+def rebuild_index(
+    ctx: typer.Context,
+    id: int | None = IdOption,
+    user: str | None = typer.Option(None, "--user", help="Only this user's archive."),
+    json: bool = JsonOption,
+) -> None:
+    """Rebuild full-text indexes from archived content (every store unless --id)."""
+    if user is None:
+        _per_store(ctx, id, json, lambda s: {"indexed": s.rebuild_index()})
+    else:
+        _per_store(ctx, id, json, lambda s: {"indexed": s.rebuild_archive_index(user)})
 
 
 @app.command("recover")

@@ -159,8 +159,8 @@ class Catalog(Protocol):
         """Forget index work that has been committed to the index."""
         ...
 
-    def queue_all_for_index(self) -> int:
-        """Queue every entry for (re)indexing; returns how many."""
+    def queue_all_for_index(self, archive: str | None = None) -> list[int]:
+        """Queue every entry (of one user archive) for (re)indexing; returns their ids."""
         ...
 
     def reset(self) -> None:

@@ -129,16 +129,16 @@ class SqlCatalog:
             for chunk in _chunks(entry_ids):
                 conn.execute(delete(self._queue).where(self._queue.c.entry_id.in_(chunk)))
 
-    def queue_all_for_index(self) -> int:
+    def queue_all_for_index(self, archive: str | None = None) -> list[int]:
+        query = select(self._entries.c.id)
+        if archive is not None:
+            query = query.where(self._entries.c.archive == archive)
         with self.engine.begin() as conn:
-            conn.execute(delete(self._queue))
-            ids = [
-                {"entry_id": r[0], "present": True}
-                for r in conn.execute(select(self._entries.c.id))
-            ]
-            if ids:
-                conn.execute(self._queue.insert(), ids)
-            return len(ids)
+            ids = [r[0] for r in conn.execute(query)]
+            if archive is None:
+                conn.execute(delete(self._queue))
+            self._upsert_queue(conn, [{"entry_id": i, "present": True} for i in ids])
+            return ids
 
     def reset(self) -> None:
         with self.engine.begin() as conn:
@@ -217,9 +217,8 @@ class SqlCatalog:
 
     def iter_blobs(self) -> Iterator[BlobRow]:
         with self.engine.connect() as conn:
-            b = self._blobs.c
-            rows = conn.execute(select(self._blobs).order_by(b.container, b.offset))
-            result = [_blob_from_row(r) for r in rows]
+            result = [_blob_from_row(r) for r in conn.execute(select(self._blobs))]
+        result.sort(key=lambda b: (b.location.container, b.location.offset))
         yield from result
 
     def archives(self) -> dict[str, int]:

@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 
 CATALOG_FORMAT = "1"
+_ENTRY_ID = BigInteger().with_variant(Integer, "sqlite")
 
 
 def build_tables(schema: str | None) -> MetaData:
@@ -34,13 +35,13 @@ def build_tables(schema: str | None) -> MetaData:
         Column("offset", BigInteger, nullable=False),
         Column("length", BigInteger, nullable=False),
         Column("raw_size", BigInteger, nullable=False),
-        Index("ix_blobs_location", "container", "offset"),
         sqlite_with_rowid=False,
     )
     Table(
         "entries",
         metadata,
-        Column("id", BigInteger, primary_key=True, autoincrement=False),
+        # INTEGER (not BIGINT) on SQLite makes the id the rowid: no separate key index.
+        Column("id", _ENTRY_ID, primary_key=True, autoincrement=False),
         Column("sha256", LargeBinary(32), nullable=False),
         Column("archive", String(255), nullable=False),
         Column("folder", Text, nullable=False),

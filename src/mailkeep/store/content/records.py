@@ -82,6 +82,8 @@ class RecordCodec:
         dict_id = dictionary.dict_id()
         self._decompressors[dict_id] = zstandard.ZstdDecompressor(dict_data=dictionary)
         if for_writing:
+            # Without precomputing, every compress() call would digest the whole dictionary.
+            dictionary.precompute_compress(level=ZSTD_LEVEL)
             self._compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=dictionary)
             self.dictionary_id = dict_id
         return dict_id
