@@ -209,3 +209,20 @@ def test_rebuild_index_of_one_user_archive(runtime: Runtime, make_message: MakeM
     assert store.rebuild_archive_index("bob") == 3
     assert len(_ids(runtime, "falcon")) == 7
     assert len(_ids(runtime, "falcon", frozenset({"bob"}))) == 3
+
+
+def test_verify_reports_missing_and_orphaned(runtime: Runtime, make_message: MakeMessage) -> None:
+    import_source(runtime, source_of([make_message(n) for n in range(4)]), "alice")
+    store = runtime.stores.open(1)
+    lost = store.entry(2)
+    store.catalog.drop_blobs([lost.sha256])  # the catalog forgets content it still needs
+    report = verify_store(store)
+    assert [o["reason"] for o in report.orphaned] == ["content not in catalog"]
+    assert {"reason": "no content for message", "messages": ["1-2"]} in report.missing
+    runtime.stores.close()
+    store = runtime.stores.open(1)
+    container = container_path(store.content_dir, 1)
+    container.rename(container.with_suffix(".moved"))
+    report = verify_store(store)
+    assert not report.ok
+    assert sorted(m for p in report.missing for m in p["messages"]) == ["1-1", "1-2", "1-3", "1-4"]

@@ -29,7 +29,7 @@ import tantivy
 from mailkeep.index.model import IndexDocument
 
 # 2: one compressed field of bounded stored prefixes instead of three 32,000-character copies;
-#    no ``folder_path``.
+#    no ``folder_path``; ``date`` and ``size`` only fast fields (their ranges need no terms).
 SCHEMA_VERSION = 2
 
 TEXT_ANALYZER = "mk_text"

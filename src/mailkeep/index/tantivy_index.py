@@ -32,6 +32,8 @@ from mailkeep.index.snippets import SnippetMaker
 log = logging.getLogger(__name__)
 
 WRITER_HEAP_BYTES = 96_000_000
+# One indexing thread: half the segments per commit (a smaller index: terms are not repeated
+# per segment), and ingest workers use the other cores anyway.
 WRITER_THREADS = 1
 VERSION_FILE = "mailkeep-index-version"
 # Present from the replacement of an outdated index until the commit after the next ``clear``.

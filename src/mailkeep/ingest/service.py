@@ -15,6 +15,7 @@ def import_source(
 
     Returns when every archived message is durable and indexed.
     """
+    runtime.pool.start()
     archives = {u.archive.lower(): u.archive for u in runtime.users.list()}
     rollover = Rollover(runtime.stores, runtime.setting("store.rollover_messages"))
     steps = default_steps(runtime.stores, runtime.pool, rollover)

@@ -60,9 +60,15 @@ class WorkerPool:
     def _ensure_pool(self) -> Any:
         if self._pool is None:
             # forkserver: never fork a process that holds database and index threads.
+            # The server imports the parsers and extractors once; workers fork from it ready.
             context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["mailkeep.ingest.analyze"])
             self._pool = ProcessPool(max_workers=self.workers, context=context)
         return self._pool
+
+    def start(self) -> None:
+        """Start the workers now (they take a moment to import), rather than on first use."""
+        self._ensure_pool()
 
     def task_timeout(self, raw: bytes) -> float:
         """Time allowed for one message: a few attachment caps plus parse time."""

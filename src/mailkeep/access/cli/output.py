@@ -15,12 +15,15 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TaskProgressColumn,
     TextColumn,
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 JsonOption = typer.Option(False, "--json", help="Print one JSON document instead of text.")
 console = Console()
@@ -52,6 +55,14 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+class MessageRateColumn(ProgressColumn):
+    """Messages per second (blank until there is a rate)."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("" if speed is None else f"{speed:,.0f} msg/s", style="progress.data.speed")
+
+
 @contextmanager
 def progress(
     label: str, total: int | None, unit: str, enabled: bool
@@ -60,7 +71,7 @@ def progress(
     if not enabled or not errors.is_terminal:
         yield lambda _seen, _done: None
         return
-    rate = TransferSpeedColumn() if unit == "bytes" else TextColumn("{task.speed:>7.0f} msg/s")
+    rate = TransferSpeedColumn() if unit == "bytes" else MessageRateColumn()
     columns = [TextColumn(label), BarColumn(), TaskProgressColumn(), MofNCompleteColumn(), rate]
     with Progress(*columns, TimeRemainingColumn(), console=errors, transient=True) as bar:
         task = bar.add_task(label, total=total)
