@@ -226,3 +226,16 @@ def test_verify_reports_missing_and_orphaned(runtime: Runtime, make_message: Mak
     report = verify_store(store)
     assert not report.ok
     assert sorted(m for p in report.missing for m in p["messages"]) == ["1-1", "1-2", "1-3", "1-4"]
+
+
+def test_index_of_an_older_schema_is_rebuilt_on_next_write(
+    runtime: Runtime, make_message: MakeMessage
+) -> None:
+    from mailkeep.index.tantivy_index import VERSION_FILE
+
+    import_source(runtime, source_of([make_message(n) for n in range(5)]), "alice")
+    index_dir = Path(runtime.stores.open(1).paths.index)
+    runtime.stores.close()
+    (index_dir / VERSION_FILE).write_text("1\n")  # as if written by an older mailkeep
+    import_source(runtime, source_of([make_message(n) for n in range(5, 8)]), "alice")
+    assert len(_ids(runtime, "falcon")) == 8

@@ -186,7 +186,7 @@ def test_store_commands(data: Path, tmp_path: Path) -> None:
     assert verify == {
         "ok": True,
         "checked": 3,
-        "records": 6,
+        "records": 4,
         "corrupt": [],
         "missing": [],
         "orphaned": [],

@@ -138,6 +138,8 @@ class ArchiveStore:
         committed = self.catalog.committed_containers()
         self._writer = ContainerWriter.resume(self.content_dir, committed, self._max_container)
         self._next_id = self.catalog.next_entry_id()
+        if self.index(writable=True).needs_rebuild:  # an index from an older schema version
+            self.catalog.queue_all_for_index()
         self.catch_up_index()
 
     def close_writer(self) -> None:
