@@ -16,6 +16,19 @@ SortOrder = Literal["date", "relevance"]
 
 
 @dataclass(frozen=True)
+class PreparedText:
+    """Text fields of a document already processed for the index (CJK runs split out, snippet
+    texts compressed). Computed in the ingest worker processes so that the single writer
+    process only hands documents to tantivy."""
+
+    subject: str
+    body: str
+    attachment_text: str
+    cjk: str
+    snippet_texts: bytes
+
+
+@dataclass(frozen=True)
 class IndexDocument:
     """Everything the index knows about one message entry."""
 
@@ -33,6 +46,7 @@ class IndexDocument:
     attachment_names: str  # all attachment file names, newline separated
     attachment_text: str  # extracted attachment text
     has_attachment: bool
+    prepared: PreparedText | None = None  # see PreparedText; computed on demand when None
 
 
 @dataclass(frozen=True)

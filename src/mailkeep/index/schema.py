@@ -26,7 +26,7 @@ from datetime import UTC
 
 import tantivy
 
-from mailkeep.index.model import IndexDocument
+from mailkeep.index.model import IndexDocument, PreparedText
 
 # 2: one compressed field of bounded stored prefixes instead of three 32,000-character copies;
 #    no ``folder_path``; ``date`` and ``size`` only fast fields (their ranges need no terms).
@@ -219,11 +219,20 @@ def _clean(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
 
+def prepare_text(doc: IndexDocument) -> PreparedText:
+    """The text-derived field values of a document (the costly part of conversion)."""
+    texts, cjk = _cjk_split(doc)
+    snippets = pack_snippet_texts(
+        {"body": doc.body, "attachment_text": doc.attachment_text, "subject": doc.subject}
+    )
+    return PreparedText(texts["subject"], texts["body"], texts["attachment_text"], cjk, snippets)
+
+
 def to_tantivy(doc: IndexDocument, schema: tantivy.Schema) -> tantivy.Document:
     """Convert one ``IndexDocument`` into a tantivy document."""
     if doc.date.tzinfo is None:
         raise ValueError(f"IndexDocument {doc.entry_id} has a naive date")
-    texts, cjk = _cjk_split(doc)
+    prepared = doc.prepared or prepare_text(doc)
     fields: dict[str, object] = {
         "entry_id": doc.entry_id,
         "archive": doc.archive,
@@ -232,19 +241,17 @@ def to_tantivy(doc: IndexDocument, schema: tantivy.Schema) -> tantivy.Document:
         "to": doc.to,
         "cc": doc.cc,
         "bcc": doc.bcc,
-        "subject": texts["subject"],
-        "body": texts["body"],
+        "subject": prepared.subject,
+        "body": prepared.body,
         "attachment_names": doc.attachment_names,
-        "attachment_text": texts["attachment_text"],
-        SNIPPET_FIELD: pack_snippet_texts(
-            {"body": doc.body, "attachment_text": doc.attachment_text, "subject": doc.subject}
-        ),
+        "attachment_text": prepared.attachment_text,
+        SNIPPET_FIELD: prepared.snippet_texts,
         "date": doc.date.astimezone(UTC),
         "size": max(doc.size, 0),
         "has_attachment": doc.has_attachment,
     }
-    if cjk:
-        fields["cjk"] = cjk
+    if prepared.cjk:
+        fields["cjk"] = prepared.cjk
     try:
         return tantivy.Document.from_dict(fields, schema)
     except ValueError:  # lone surrogates (undecodable input) cannot cross into Rust

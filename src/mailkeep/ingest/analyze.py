@@ -10,11 +10,12 @@ from __future__ import annotations
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from types import FrameType
 
 from mailkeep.index.model import IndexDocument
+from mailkeep.index.schema import prepare_text
 from mailkeep.ingest.extract import ExtractionError, extract_text, kind_of
 from mailkeep.ingest.parse.mime import parse_message
 from mailkeep.ingest.parse.model import Address, ParsedMessage
@@ -100,6 +101,7 @@ def derive(parsed: ParsedMessage) -> Derived:
         attachment_text="\n".join(a.text for a in parsed.attachments if a.text),
         has_attachment=bool(attachments),
     )
+    document = replace(document, prepared=prepare_text(document))  # off the writer's back
     return Derived(
         date=parsed.date,
         subject=parsed.subject,

@@ -2,34 +2,30 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 import warnings
 from collections.abc import Callable
 
 from mailkeep.ingest.extract.errors import ExtractionError
-from mailkeep.ingest.extract.markup import extract_html
 from mailkeep.ingest.extract.normalise import TextSink
-from mailkeep.ingest.extract.odf import extract_odf
-from mailkeep.ingest.extract.ooxml import extract_docx, extract_pptx
-from mailkeep.ingest.extract.pdf import extract_pdf
-from mailkeep.ingest.extract.plain import extract_plain
-from mailkeep.ingest.extract.rtf import extract_rtf
-from mailkeep.ingest.extract.sheets import extract_xlsx
 
 Extractor = Callable[[bytes, str, TextSink], None]
 
-_EXTRACTORS: dict[str, Extractor] = {
-    "text": extract_plain,
-    "csv": extract_plain,
-    "html": extract_html,
-    "pdf": extract_pdf,
-    "docx": extract_docx,
-    "xlsx": extract_xlsx,
-    "pptx": extract_pptx,
-    "odt": extract_odf,
-    "ods": extract_odf,
-    "odp": extract_odf,
-    "rtf": extract_rtf,
+# kind -> (module, function). Modules are imported on first use: the Office and PDF libraries
+# take about half a second to import, which every worker process would otherwise pay at start.
+_EXTRACTORS: dict[str, tuple[str, str]] = {
+    "text": ("plain", "extract_plain"),
+    "csv": ("plain", "extract_plain"),
+    "html": ("markup", "extract_html"),
+    "pdf": ("pdf", "extract_pdf"),
+    "docx": ("ooxml", "extract_docx"),
+    "xlsx": ("sheets", "extract_xlsx"),
+    "pptx": ("ooxml", "extract_pptx"),
+    "odt": ("odf", "extract_odf"),
+    "ods": ("odf", "extract_odf"),
+    "odp": ("odf", "extract_odf"),
+    "rtf": ("rtf", "extract_rtf"),
 }
 _MAX_REASON = 200
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
@@ -58,9 +54,11 @@ def extract_text(data: bytes, kind: str, max_chars: int = 1_000_000) -> str:
     unreadable input — never another exception, whatever the parsing library does (only a
     negative ``max_chars``, a caller bug, raises ValueError).
     """
-    extractor = _EXTRACTORS.get(kind)
-    if extractor is None:
+    target = _EXTRACTORS.get(kind)
+    if target is None:
         raise ExtractionError(f"{kind}: unsupported document kind", kind=kind)
+    module = importlib.import_module(f"mailkeep.ingest.extract.{target[0]}")
+    extractor: Extractor = getattr(module, target[1])
     if max_chars < 0:
         raise ValueError(f"max_chars must not be negative, got {max_chars}")
     if not data or max_chars == 0:

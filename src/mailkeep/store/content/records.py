@@ -39,7 +39,7 @@ _HEADER = struct.Struct(">4sB3xI")
 HEADER_SIZE = _HEADER.size + 12  # header fields + nonce
 _BLOB_PREFIX = struct.Struct(">32sQ")
 MAX_RECORD = 0xFFFF_FFFF
-ZSTD_LEVEL = 6
+ZSTD_LEVEL = 3
 
 
 class RecordKind(IntEnum):

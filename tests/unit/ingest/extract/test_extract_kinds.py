@@ -12,7 +12,6 @@ from mailkeep.errors import MailkeepError
 from mailkeep.ingest.extract import (
     DEFAULT_INDEXED_KINDS,
     ExtractionError,
-    core,
     extract_text,
     kind_of,
 )
@@ -91,7 +90,9 @@ def test_any_library_exception_becomes_extraction_error(monkeypatch: pytest.Monk
     def explode(data: bytes, kind: str, sink: object) -> None:
         raise RuntimeError("boom at 0x7f00deadbeef\nsecond line")
 
-    monkeypatch.setitem(core._EXTRACTORS, "pdf", explode)
+    from mailkeep.ingest.extract import pdf
+
+    monkeypatch.setattr(pdf, "extract_pdf", explode)
     with pytest.raises(ExtractionError) as caught:
         extract_text(b"%PDF", "pdf")
     assert (
