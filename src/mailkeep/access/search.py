@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from mailkeep.index.model import SearchHit, SortOrder
+from mailkeep.store.catalog.base import EntryRow
 from mailkeep.store.registry import StoreRegistry
 
 
@@ -47,18 +48,27 @@ def search(
     hits: list[tuple[int, SearchHit]] = []
     total = 0
     for store in stores.open_stores():
-        page = store.search_index().search(query, archives, sort, limit + offset, 0)
-        total += page.total
-        hits.extend((store.id, hit) for hit in page.hits)
+        found = store.search_index().search(query, archives, sort, limit + offset, 0)
+        total += found.total
+        hits.extend((store.id, hit) for hit in found.hits)
     if sort == "date":
         hits.sort(key=lambda h: (h[1].date, h[0], h[1].entry_id), reverse=True)
     else:
         hits.sort(key=lambda h: h[1].score, reverse=True)
-    return [_result(stores, sid, hit) for sid, hit in hits[offset : offset + limit]], total
+    page = hits[offset : offset + limit]
+    entries: dict[tuple[int, int], EntryRow] = {}
+    for store_id in {sid for sid, _ in page}:
+        ids = [hit.entry_id for sid, hit in page if sid == store_id]
+        for entry in stores.open(store_id).catalog.entries(ids):
+            entries[(store_id, entry.id)] = entry
+    return [
+        _result(sid, entries[(sid, hit.entry_id)], hit)
+        for sid, hit in page
+        if (sid, hit.entry_id) in entries  # removed since the index was committed
+    ], total
 
 
-def _result(stores: StoreRegistry, store_id: int, hit: SearchHit) -> SearchResult:
-    entry = stores.open(store_id).entry(hit.entry_id)
+def _result(store_id: int, entry: EntryRow, hit: SearchHit) -> SearchResult:
     return SearchResult(
         id=f"{store_id}-{entry.id}",
         date=entry.date or entry.archived_at,
