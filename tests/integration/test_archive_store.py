@@ -239,3 +239,23 @@ def test_index_of_an_older_schema_is_rebuilt_on_next_write(
     (index_dir / VERSION_FILE).write_text("1\n")  # as if written by an older mailkeep
     import_source(runtime, source_of([make_message(n) for n in range(5, 8)]), "alice")
     assert len(_ids(runtime, "falcon")) == 8
+
+
+def test_write_protected_store_refuses_changes(runtime: Runtime, make_message: MakeMessage) -> None:
+    from mailkeep.errors import ConflictError
+
+    import_source(runtime, source_of([make_message(n) for n in range(3)]), "alice")
+    runtime.stores.create(StoreSpec(name="Next"))
+    runtime.stores.set_state(1, "writeProtected")
+    store = runtime.stores.open(1)
+    for change in (
+        lambda: store.remove([1]),
+        lambda: store.move(1, "x"),
+        lambda: compact_store(store),
+    ):
+        with pytest.raises(ConflictError, match="writeProtected"):
+            change()
+    assert len(_ids(runtime, "falcon")) == 3  # still searchable
+    assert store.raw(1)
+    result = import_source(runtime, source_of([make_message(n) for n in range(5)]), "alice")
+    assert (result.archived, result.duplicates) == (2, 3)

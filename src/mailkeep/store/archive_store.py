@@ -75,8 +75,10 @@ class ArchiveStore:
         data_key: bytes,
         deriver: Deriver | None = None,
         max_container_bytes: int = DEFAULT_MAX_CONTAINER_BYTES,
+        state: str = "normal",
     ) -> None:
         self.id = store_id
+        self.state = state
         self.descriptor = descriptor
         self.paths = paths
         self.catalog = catalog
@@ -153,6 +155,14 @@ class ArchiveStore:
         """Size at which a new container file is started."""
         return self._max_container
 
+    def require_content_writes(self) -> None:
+        """Refuse changes to content and placement of a write-protected store."""
+        if self.state in ("writeProtected", "disabled"):
+            raise ConflictError(
+                f"Archive store {self.id} ({self.descriptor.name}) is {self.state}; "
+                "its messages cannot be changed."
+            )
+
     @property
     def writer(self) -> ContainerWriter:
         if self._writer is None:
@@ -178,6 +188,7 @@ class ArchiveStore:
         An item whose user archive already holds the same bytes is a duplicate and writes
         nothing. Blobs already in this store are not stored again (single instance).
         """
+        self.require_content_writes()
         writer = self.writer
         existing = self._existing(items)
         blobs = self.catalog.blob_locations({i.sha256 for i in items})
@@ -243,6 +254,7 @@ class ArchiveStore:
 
     def move(self, entry_id: int, folder: str) -> None:
         """File an entry under another folder of its user archive."""
+        self.require_content_writes()
         entry = self.entry(entry_id)
         record = self.codec.seal_entries([{"op": "move", "id": entry_id, "folder": folder}])
         location = self.writer.append(record)
@@ -253,6 +265,7 @@ class ArchiveStore:
 
     def remove(self, entry_ids: Sequence[int]) -> None:
         """Remove entries (retention, deletion); their blobs are reclaimed by ``compact``."""
+        self.require_content_writes()
         self.writer.append(self.codec.seal_entries([{"op": "remove", "id": i} for i in entry_ids]))
         batch = Batch(removals=list(entry_ids))
         batch.containers = self.writer.sync()
@@ -419,9 +432,3 @@ def document_for(
         size=entry.size,
         date=entry.date or entry.received or entry.archived_at,
     )
-
-
-def ensure_state_allows_write(state: str) -> None:
-    """Raise unless a store in ``state`` may take new mail or changes."""
-    if state in ("disabled", "writeProtected"):
-        raise ConflictError(f"The archive store is {state}; it cannot be changed.")

@@ -51,6 +51,7 @@ def _content_bytes(store: ArchiveStore) -> int:
 
 def compact_store(store: ArchiveStore) -> CompactReport:
     """Compact one store (takes its writer lock)."""
+    store.require_content_writes()
     store.open_writer()
     before = _content_bytes(store)
     referenced = store.catalog.referenced_hashes()

@@ -118,6 +118,7 @@ class StoreRegistry:
             key,
             self._deriver_factory(),
             self._container_bytes,
+            row.requested_state,
         )
 
     def _catalog(
