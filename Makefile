@@ -1,30 +1,12 @@
-# The two commands of the README: `make run` and `make test`.
-DATA ?= ./mailkeep-data
-PY := .venv/bin/python
-MK := .venv/bin/mailkeep
+# Shortcuts for the scripts the README names (`scripts/run`, `scripts/test`).
+.PHONY: run test bench
 
-.PHONY: setup run test lint typecheck unit bench
-
-setup:
-	@scripts/setup.sh
-
-run: setup
-	@$(MK) --data-dir $(DATA) init --if-missing
-	@$(MK) --data-dir $(DATA) store list
+run:
+	@scripts/run
 
 test:
-	@scripts/setup.sh --test
-	@$(MAKE) --no-print-directory lint typecheck unit
+	@scripts/test
 
-lint:
-	.venv/bin/ruff check src tests bench
-	.venv/bin/ruff format --check src tests bench
-
-typecheck:
-	.venv/bin/mypy
-
-unit:
-	.venv/bin/pytest -q
-
-bench: setup
-	$(PY) bench/run.py
+bench:
+	@scripts/setup.sh
+	.venv/bin/python bench/run.py

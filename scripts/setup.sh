@@ -26,11 +26,13 @@ if command -v dpkg >/dev/null 2>&1; then
   fi
 fi
 
-python3 - <<'PY'
-import sys
-if sys.version_info < (3, 11):
-    sys.exit(f"setup: mailkeep needs Python 3.11 or newer, found {sys.version.split()[0]}")
-PY
+# Use the system Python when it is new enough; otherwise let uv provide a Python 3.11+.
+if python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  PYTHON_CHOICE=$(command -v python3)
+else
+  echo "setup: system Python is older than 3.11; uv will provide Python 3.11"
+  PYTHON_CHOICE=3.11
+fi
 
 UV=$(command -v uv || true)
 if [ -z "$UV" ]; then
@@ -42,4 +44,4 @@ if [ -z "$UV" ]; then
   UV=.tools/bin/uv
 fi
 
-"$UV" sync --frozen --quiet --python "$(command -v python3)"
+"$UV" sync --frozen --quiet --python "$PYTHON_CHOICE"

@@ -259,3 +259,35 @@ def test_write_protected_store_refuses_changes(runtime: Runtime, make_message: M
     assert store.raw(1)
     result = import_source(runtime, source_of([make_message(n) for n in range(5)]), "alice")
     assert (result.archived, result.duplicates) == (2, 3)
+
+
+def test_advanced_store_keeps_its_parts_where_asked(
+    runtime: Runtime, make_message: MakeMessage, tmp_path: Path
+) -> None:
+    spec = StoreSpec(
+        name="Advanced",
+        type="FileSystemAdvanced",
+        database_path=str(tmp_path / "meta"),
+        content_path=str(tmp_path / "content"),
+        index_path=str(tmp_path / "idx"),
+    )
+    row = runtime.stores.create(spec)
+    import_source(runtime, source_of([make_message(n) for n in range(3)]), "alice")
+    assert (tmp_path / "meta" / "catalog.sqlite").exists()
+    assert (tmp_path / "content" / "store.json").exists()
+    assert list((tmp_path / "content").glob("*.mkc"))
+    assert (tmp_path / "idx" / "meta.json").exists()
+    assert (tmp_path / "content").stat().st_mode & 0o777 == 0o700
+    runtime.stores.set_state(1, "current")
+    runtime.stores.detach(row.id)
+    spec = StoreSpec(
+        name="",
+        type="FileSystemAdvanced",
+        requested_state="normal",
+        database_path=str(tmp_path / "meta"),
+        content_path=str(tmp_path / "content"),
+        index_path=str(tmp_path / "idx"),
+    )
+    again = runtime.stores.attach(spec)
+    assert runtime.stores.open(again.id).catalog.counts().messages == 3
+    assert verify_store(runtime.stores.open(again.id)).ok

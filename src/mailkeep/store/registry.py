@@ -166,9 +166,10 @@ class StoreRegistry:
             if spec.database_url
             else None
         )
+        for part in (paths.descriptor, paths.content, paths.index, paths.metadata):
+            if part:  # archived mail is for the mailkeep service account only
+                Path(part).mkdir(mode=0o700, parents=True, exist_ok=True)
         write_descriptor(Path(paths.descriptor), descriptor)
-        Path(paths.content).mkdir(parents=True, exist_ok=True)
-        Path(paths.index).mkdir(parents=True, exist_ok=True)
         catalog = self._catalog(descriptor, paths, sealed)
         try:
             catalog.initialize()
