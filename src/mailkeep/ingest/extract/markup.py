@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
 
@@ -24,18 +23,22 @@ _BLOCKS = frozenset(
 # Table cells sit on one row, but their contents must not run together into one word.
 _CELLS = frozenset({"td", "th"})
 _WHITESPACE = re.compile(r"\s+")
+# Private-use characters marking line and cell boundaries while the parser extracts text.
+_LINE = "\ue000"
+_CELL = "\ue001"
+# Text placed directly inside table structure would be moved out of the table by the parser
+# ("foster parenting"), so rows are marked inside their first cell and tables from outside.
+_TABLE_PARTS = frozenset({"table", "tbody", "thead", "tfoot", "tr", "caption"})
+_BLOCK_TAG = re.compile(
+    r"</?(?:" + "|".join(sorted(_BLOCKS - _TABLE_PARTS)) + r")(?=[\s/>])|<table(?=[\s/>])", re.I
+)
+_TABLE_END = re.compile(r"</table\s*>", re.I)
+_ROW_START = re.compile(r"<tr\b[^>]*>\s*<t[dh]\b[^>]*>", re.I)
+_CELL_END = re.compile(r"</t[dh]\s*>", re.I)
+_PRE = re.compile(r"<pre\b.*?</pre\s*>", re.I | re.S)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 # Charset declarations must appear early in the document (HTML spec: first 1024 bytes).
 _SNIFF_BYTES = 4096
-
-
-class _Closer:
-    """Pushed on the walk stack when an element is entered; popped once its children are done."""
-
-    __slots__ = ("tag",)
-
-    def __init__(self, tag: str) -> None:
-        self.tag = tag
 
 
 def decode_html(data: bytes) -> str:
@@ -47,38 +50,32 @@ def decode_html(data: bytes) -> str:
     return decode_text(data)
 
 
-def _walk(root: Any, sink: TextSink) -> None:
-    # An explicit stack rather than recursion: hostile mail nests elements thousands deep.
-    line: list[str] = []
-    stack: list[Any] = [root]
-    pre_depth = 0
-    while stack and not sink.full:
-        item = stack.pop()
-        tag = item.tag
-        if isinstance(item, _Closer):
-            if tag == "pre":
-                pre_depth -= 1
-            if tag in _CELLS:
-                line.append(" ")
-            if tag not in _BLOCKS:
-                continue
-        elif tag == "-text":
-            text = item.text_content or ""
-            line.append(text if pre_depth else _WHITESPACE.sub(" ", text))
-            continue
-        elif tag in _SKIPPED or not isinstance(tag, str):
-            continue
-        else:
-            stack.append(_Closer(tag))
-            stack.extend(reversed(list(item.iter(include_text=True))))
-            if tag == "pre":
-                pre_depth += 1
-            if tag not in _BLOCKS:
-                continue
-        # Entering or leaving a block element ends the current line.
-        sink.add("".join(line))
-        line = []
-    sink.add("".join(line))
+def _mark_structure(html: str) -> str:
+    """Put marker characters where blocks and table cells begin and end, and where <pre>
+    text has line breaks, so one pass of the parser's C text extraction keeps that structure."""
+    html = _PRE.sub(lambda m: m.group(0).replace("\n", _LINE), html)
+    html = _BLOCK_TAG.sub(lambda m: _LINE + m.group(0), html)
+    html = _TABLE_END.sub(lambda m: m.group(0) + _LINE, html)
+    html = _ROW_START.sub(lambda m: m.group(0) + _LINE, html)
+    return _CELL_END.sub(lambda m: _CELL + m.group(0), html)
+
+
+def _text_lines(html: str) -> list[str]:
+    """The visible text of ``html`` as lines (one per block element)."""
+    tree = LexborHTMLParser(_mark_structure(html))
+    tree.strip_tags(list(_SKIPPED - {"-comment"}))
+    root = tree.root
+    if root is None:
+        return []
+    text = _WHITESPACE.sub(" ", root.text(separator="", deep=True)).replace(_CELL, " ")
+    return [line for line in (part.strip() for part in text.split(_LINE)) if line]
+
+
+def _feed(html: str, sink: TextSink) -> None:
+    for line in _text_lines(html):
+        if sink.full:
+            return
+        sink.add(line)
 
 
 def html_to_text(html: str, *, max_chars: int | None = None) -> str:
@@ -88,15 +85,11 @@ def html_to_text(html: str, *, max_chars: int | None = None) -> str:
     ``max_chars`` (default: unlimited) caps the result length.
     """
     sink = TextSink(sys.maxsize if max_chars is None else max_chars)
-    tree = LexborHTMLParser(html)
-    if tree.root is not None:
-        _walk(tree.root, sink)
+    _feed(html, sink)
     return sink.result()
 
 
 def extract_html(data: bytes, kind: str, sink: TextSink) -> None:
     """Feed the visible text of an HTML attachment into ``sink``."""
     del kind  # one kind only; the signature is shared by every extractor
-    tree = LexborHTMLParser(decode_html(data))
-    if tree.root is not None:
-        _walk(tree.root, sink)
+    _feed(decode_html(data), sink)
