@@ -54,10 +54,10 @@ def _mark_structure(html: str) -> str:
     """Put marker characters where blocks and table cells begin and end, and where <pre>
     text has line breaks, so one pass of the parser's C text extraction keeps that structure."""
     html = _PRE.sub(lambda m: m.group(0).replace("\n", _LINE), html)
-    html = _BLOCK_TAG.sub(lambda m: _LINE + m.group(0), html)
-    html = _TABLE_END.sub(lambda m: m.group(0) + _LINE, html)
-    html = _ROW_START.sub(lambda m: m.group(0) + _LINE, html)
-    return _CELL_END.sub(lambda m: _CELL + m.group(0), html)
+    html = _BLOCK_TAG.sub(_LINE + r"\g<0>", html)
+    html = _TABLE_END.sub(r"\g<0>" + _LINE, html)
+    html = _ROW_START.sub(r"\g<0>" + _LINE, html)
+    return _CELL_END.sub(_CELL + r"\g<0>", html)
 
 
 def _text_lines(html: str) -> list[str]:
@@ -67,8 +67,9 @@ def _text_lines(html: str) -> list[str]:
     root = tree.root
     if root is None:
         return []
-    text = _WHITESPACE.sub(" ", root.text(separator="", deep=True)).replace(_CELL, " ")
-    return [line for line in (part.strip() for part in text.split(_LINE)) if line]
+    text = root.text(separator="", deep=True).replace(_CELL, " ")
+    # str.split() collapses every kind of whitespace (source line breaks, tabs, nbsp) in C.
+    return [line for line in (" ".join(part.split()) for part in text.split(_LINE)) if line]
 
 
 def _feed(html: str, sink: TextSink) -> None:
