@@ -291,3 +291,16 @@ def test_advanced_store_keeps_its_parts_where_asked(
     again = runtime.stores.attach(spec)
     assert runtime.stores.open(again.id).catalog.counts().messages == 3
     assert verify_store(runtime.stores.open(again.id)).ok
+
+
+def test_duplicates_far_apart_in_one_run_are_found(
+    runtime: Runtime, make_message: MakeMessage
+) -> None:
+    runtime.set_setting("ingest.batch_size", "3")
+    raws = [make_message(n) for n in range(20)]
+    result = import_source(runtime, source_of(raws + raws[:2] + raws[5:6]), "alice")
+    assert (result.archived, result.duplicates) == (20, 3)
+    fresh = [make_message(n) for n in range(100, 106)]
+    adjacent = [fresh[0], fresh[1], fresh[2], fresh[0], fresh[3], fresh[1], fresh[4], fresh[5]]
+    result = import_source(runtime, source_of(adjacent), "bob")
+    assert (result.archived, result.duplicates) == (6, 2)

@@ -27,7 +27,7 @@ from mailkeep.sources.base import MessageSource, SourceMessage
 from mailkeep.store.registry import StoreRegistry
 from mailkeep.store.rollover import Rollover
 
-MAX_BATCH_BYTES = 64 * 1024 * 1024
+MAX_BATCH_BYTES = 32 * 1024 * 1024  # two batches are in flight at once
 Progress = Callable[[int, int], None]  # (messages seen, bytes or messages done) after each batch
 
 

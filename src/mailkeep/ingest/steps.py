@@ -11,6 +11,7 @@ messages, so running the import again retries exactly those.
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -71,30 +72,38 @@ class HashStep:
 
 
 class DuplicateCheckStep:
-    """Skip messages the target user archive already holds, in any attached store."""
+    """Skip messages the target user archive already holds, in any attached store.
+
+    Batches overlap (the next one is checked before the previous one is stored), so hashes
+    of the last few batches are remembered too; anything older is in the catalogs by then.
+    The store checks once more when it writes, so this step only saves work.
+    """
 
     name = "duplicate-check"
     phase = "front"
+    _REMEMBERED_BATCHES = 3
 
     def __init__(self, stores: StoreRegistry) -> None:
         self._stores = stores
-        self._seen: set[tuple[str, bytes]] = set()
+        self._recent: deque[set[tuple[str, bytes]]] = deque(maxlen=self._REMEMBERED_BATCHES)
 
     def run(self, batch: IngestBatch) -> None:
         pending = batch.pending()
         by_archive: dict[str, set[bytes]] = {}
         for item in pending:
             by_archive.setdefault(item.archive, set()).add(item.sha256)
-        known: set[tuple[str, bytes]] = set()
+        known: set[tuple[str, bytes]] = set().union(*self._recent)
         for store in self._stores.open_stores():
             for archive, hashes in by_archive.items():
                 found = store.catalog.existing_entries(archive, hashes)
                 known.update((archive, sha) for sha in found)
+        current: set[tuple[str, bytes]] = set()
         for item in pending:
             key = (item.archive, item.sha256)
-            if key in known or key in self._seen:
+            if key in known or key in current:
                 item.status = "duplicate"
-            self._seen.add(key)
+            current.add(key)
+        self._recent.append(current)
 
 
 class AnalyzeStep:
