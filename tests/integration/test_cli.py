@@ -95,6 +95,8 @@ def test_import_eml_search_and_show_raw(data: Path, tmp_path: Path) -> None:
     assert len(hits) == 3
     assert set(hits[0]) == {"id", "date", "from", "to", "subject", "folder", "user", "snippet"}
     assert {h["folder"] for h in hits} == {"", "Projects", "Projects/2024"}
+    assert mkjson(data, "folders") == {"alice": 3}
+    assert mkjson(data, "folders", "--user", "alice") == {"": 1, "Projects": 1, "Projects/2024": 1}
     attached = mkjson(data, "search", "attachment:giraffe")
     assert [h["subject"] for h in attached] == ["Topic 1 zebra"]
     shown = mk(data, "show", attached[0]["id"], "--raw").stdout

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import typer
 
+from mailkeep.access.browse import archive_counts, folder_counts
 from mailkeep.access.cli import imports, stores, users
 from mailkeep.access.cli.context import data_dir, guarded, runtime
-from mailkeep.access.cli.output import JsonOption, console, emit_json, fail, table
+from mailkeep.access.cli.output import JsonOption, console, emit_json, table
 from mailkeep.access.search import search as search_archive
 from mailkeep.errors import InvalidInputError
 from mailkeep.runtime import CONFIG_FILE, Runtime, default_data_dir
@@ -146,6 +147,25 @@ def _parse_id(text: str) -> tuple[int, int]:
     return int(store), int(entry)
 
 
+@app.command()
+@guarded
+def folders(
+    ctx: typer.Context,
+    user: str | None = typer.Option(None, "--user", help="List this user's folders."),
+    json: bool = JsonOption,
+) -> None:
+    """User archives with message counts, or one user's folders, over all stores."""
+    with runtime(ctx) as rt:
+        if user is None:
+            counts = archive_counts(rt.stores)
+        else:
+            counts = folder_counts(rt.stores, rt.users.get(user).archive)
+    if json:
+        emit_json(counts)
+    else:
+        table(["archive" if user is None else "folder", "messages"], list(counts.items()))
+
+
 @config_app.command("list")
 @guarded
 def config_list(ctx: typer.Context, json: bool = JsonOption) -> None:
@@ -177,6 +197,3 @@ def run() -> None:
     except BrokenPipeError:
         sys.stderr.close()
         raise SystemExit(1) from None
-
-
-_ = fail
