@@ -175,9 +175,9 @@ def test_rebuild_index_restores_search(runtime: Runtime, make_message: MakeMessa
 def test_compression_dictionary_survives_recover_and_compact(
     runtime: Runtime, make_message: MakeMessage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import mailkeep.store.archive_store as archive_store
+    from mailkeep.store import dictionaries
 
-    monkeypatch.setattr(archive_store, "DICTIONARY_SAMPLES", 40)
+    monkeypatch.setattr(dictionaries, "SAMPLES", 40)
     runtime.set_setting("ingest.batch_size", "20")
     raws = [
         make_message(n, body=f"Dear team, item {n} of the weekly status. " * 20) for n in range(100)
@@ -185,7 +185,7 @@ def test_compression_dictionary_survives_recover_and_compact(
     import_source(runtime, source_of(raws), "alice")
     store = runtime.stores.open(1)
     assert store.codec.dictionary_id != 0
-    assert len(store.dictionary_locations()) == 1
+    assert len(dictionaries.locations(store.catalog)) == 1
     assert {store.raw(e.id) for e in store.iter_entries()} == set(raws)
     store.remove([1, 2])
     compact_store(store)

@@ -10,7 +10,6 @@ re-derived from content on the next open for writing.
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import shutil
 import time
@@ -20,18 +19,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-import zstandard
-
 from mailkeep.errors import ConflictError, MailkeepError, NotFoundError
 from mailkeep.index.model import IndexDocument, SearchIndex
 from mailkeep.index.tantivy_index import TantivyIndex
+from mailkeep.store import dictionaries
 from mailkeep.store.catalog.base import Batch, BlobRow, Catalog, EntryRow, Move
 from mailkeep.store.catalog.sql import to_micros
 from mailkeep.store.content.containers import (
     DEFAULT_MAX_CONTAINER_BYTES,
     ContainerReader,
     ContainerWriter,
-    Location,
     split_record,
 )
 from mailkeep.store.content.records import Blob, RecordCodec
@@ -40,12 +37,6 @@ from mailkeep.store.model import Deriver, Incoming, StorePaths
 
 INDEX_COMMIT_DOCS = 5000
 INDEX_COMMIT_SECONDS = 5.0
-# Small messages compress far better with a dictionary trained on the store's own mail
-# (SpamAssassin corpus: 0.40 -> 0.27 of raw). Trained once, from the first messages written.
-DICTIONARY_SAMPLES = 1000
-DICTIONARY_SAMPLE_BYTES = 16 * 1024
-DICTIONARY_SIZE = 112 * 1024
-DICTIONARIES_META = "dictionaries"
 LISTING_CHARS = 1000
 
 
@@ -94,39 +85,8 @@ class ArchiveStore:
         self._next_id = 0
         self._unindexed: list[int] = []
         self._last_index_commit = time.monotonic()
-        self._samples: list[bytes | bytearray | memoryview] = []
-        self._load_dictionaries()
-
-    # -- compression dictionaries ------------------------------------------------------
-
-    def dictionary_locations(self) -> list[Location]:
-        """Where this store's compression dictionary records are."""
-        text = self.catalog.get_meta(DICTIONARIES_META)
-        return [Location(*item) for item in json.loads(text)] if text else []
-
-    def _load_dictionaries(self) -> None:
-        for location in self.dictionary_locations():
-            _kind, header, nonce, body = split_record(self.reader.read(location))
-            self.codec.use_dictionary(self.codec.open(header, nonce, body))
-
-    def _maybe_train_dictionary(self, items: Sequence[Incoming]) -> Batch | None:
-        """Once enough messages were seen, train and write a dictionary (before the batch's
-        blobs, so they already use it)."""
-        if self.codec.dictionary_id:
-            return None
-        self._samples.extend(i.raw[:DICTIONARY_SAMPLE_BYTES] for i in items)
-        if len(self._samples) < DICTIONARY_SAMPLES:
-            return None
-        samples, self._samples = self._samples, []
-        try:
-            trained = zstandard.train_dictionary(DICTIONARY_SIZE, samples).as_bytes()
-        except zstandard.ZstdError:
-            return None  # too little variety to train on; blobs stay dictionary-less
-        location = self.writer.append(self.codec.seal_dictionary(trained))
-        self.codec.use_dictionary(trained)
-        locations = [*self.dictionary_locations(), location]
-        value = json.dumps([[loc.container, loc.offset, loc.length] for loc in locations])
-        return Batch(meta={DICTIONARIES_META: value})
+        self._trainer = dictionaries.Trainer(dictionaries.SAMPLES)
+        dictionaries.load(catalog, self.reader, self.codec)
 
     # -- opening for write ----------------------------------------------------------------
 
@@ -192,7 +152,10 @@ class ArchiveStore:
         writer = self.writer
         existing = self._existing(items)
         blobs = self.catalog.blob_locations({i.sha256 for i in items})
-        batch = self._maybe_train_dictionary(items) or Batch()
+        # A newly trained dictionary is written before this batch's blobs, which then use it.
+        batch = Batch(
+            meta=self._trainer.offer([i.raw for i in items], self.codec, writer, self.catalog)
+        )
         outcomes, documents, changes = [], [], []
         now = datetime.now(UTC)
         for item in items:

@@ -9,11 +9,11 @@ the next writer removes containers the catalog does not list.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
-from mailkeep.store.archive_store import DICTIONARIES_META, ArchiveStore, add_record
+from mailkeep.store import dictionaries
+from mailkeep.store.archive_store import ArchiveStore, add_record
 from mailkeep.store.catalog.base import BlobRow
 from mailkeep.store.catalog.sqlite import SqliteCatalog
 from mailkeep.store.content.containers import (
@@ -70,7 +70,9 @@ def _rewrite(store: ArchiveStore) -> None:
     store.close_writer()
     writer = ContainerWriter.fresh(store.content_dir, first, store.max_container_bytes)
     blobs = {b.sha256: b for b in store.catalog.iter_blobs()}
-    dictionaries = [writer.append(store.reader.read(loc)) for loc in store.dictionary_locations()]
+    copied = [
+        writer.append(store.reader.read(loc)) for loc in dictionaries.locations(store.catalog)
+    ]
     moved: dict[bytes, BlobRow] = {}
     changes: list[dict[str, Any]] = []
     for entry in store.catalog.iter_entries():
@@ -86,9 +88,7 @@ def _rewrite(store: ArchiveStore) -> None:
         writer.append(store.codec.seal_entries(changes))
     sizes = writer.sync()
     writer.close()
-    meta = {
-        DICTIONARIES_META: json.dumps([[d.container, d.offset, d.length] for d in dictionaries])
-    }
+    meta = {dictionaries.META_KEY: dictionaries.encode_locations(copied)}
     store.catalog.relocate_blobs(list(moved.values()), sizes, meta)
     store.reader.close()
     for number in old:

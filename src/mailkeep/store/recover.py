@@ -9,12 +9,12 @@ reported.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from mailkeep.store.archive_store import DICTIONARIES_META, ArchiveStore
+from mailkeep.store import dictionaries
+from mailkeep.store.archive_store import ArchiveStore
 from mailkeep.store.catalog.base import Batch, BlobRow, EntryRow
 from mailkeep.store.catalog.sql import from_micros
 from mailkeep.store.content.containers import Location, container_path, list_containers, scan
@@ -41,15 +41,13 @@ def recover_store(store: ArchiveStore) -> RecoverReport:
     blobs: dict[bytes, BlobRow] = {}
     entries: dict[int, dict[str, Any]] = {}
     sizes: dict[int, int] = {}
-    dictionaries: list[Location] = []
+    found: list[Location] = []
     numbers = list_containers(store.content_dir)
     for number in numbers:
         newest = number == numbers[-1]
-        sizes[number] = _replay(store, number, newest, blobs, entries, dictionaries, report)
+        sizes[number] = _replay(store, number, newest, blobs, entries, found, report)
     store.catalog.reset()
-    meta = {
-        DICTIONARIES_META: json.dumps([[d.container, d.offset, d.length] for d in dictionaries])
-    }
+    meta = {dictionaries.META_KEY: dictionaries.encode_locations(found)}
     store.catalog.commit_batch(Batch(blobs=list(blobs.values()), containers=sizes, meta=meta))
     rows = [e for e in entries.values() if bytes.fromhex(e["sha256"]) in blobs]
     for start in range(0, len(rows), _DERIVE_BATCH):
@@ -68,7 +66,7 @@ def _replay(
     newest: bool,
     blobs: dict[bytes, BlobRow],
     entries: dict[int, dict[str, Any]],
-    dictionaries: list[Location],
+    found: list[Location],
     report: RecoverReport,
 ) -> int:
     """Replay one container; returns its size up to the last good record."""
@@ -86,7 +84,7 @@ def _replay(
                 blobs.setdefault(blob.sha256, BlobRow(blob.sha256, loc, len(blob.raw)))
             elif rec.kind == RecordKind.DICTIONARY:
                 store.codec.use_dictionary(plain, for_writing=not store.codec.dictionary_id)
-                dictionaries.append(loc)
+                found.append(loc)
             else:
                 for change in store.codec.open_entries(plain):
                     _apply(change, entries)

@@ -1,0 +1,73 @@
+"""Compression dictionaries: trained on a store's own first messages, kept as records.
+
+Small messages compress far better with a dictionary trained on similar mail (SpamAssassin
+corpus: 0.40 -> 0.27 of raw). A store trains one from the first messages it receives, appends it
+as a DICTIONARY record before the first blob that uses it, and lists the records' locations in
+its catalog (``meta["dictionaries"]``); ``store recover`` finds them by scanning.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import zstandard
+
+from mailkeep.store.catalog.base import Catalog
+from mailkeep.store.content.containers import (
+    ContainerReader,
+    ContainerWriter,
+    Location,
+    split_record,
+)
+from mailkeep.store.content.records import RecordCodec
+
+SAMPLES = 1000
+SAMPLE_BYTES = 16 * 1024
+SIZE = 112 * 1024
+META_KEY = "dictionaries"
+
+
+def encode_locations(locations: Sequence[Location]) -> str:
+    """The catalog value listing dictionary records."""
+    return json.dumps([[loc.container, loc.offset, loc.length] for loc in locations])
+
+
+def locations(catalog: Catalog) -> list[Location]:
+    """Where a store's dictionary records are, per its catalog."""
+    text = catalog.get_meta(META_KEY)
+    return [Location(*item) for item in json.loads(text)] if text else []
+
+
+def load(catalog: Catalog, reader: ContainerReader, codec: RecordCodec) -> None:
+    """Register every dictionary of a store with its codec (the newest one for writing)."""
+    for location in locations(catalog):
+        _kind, header, nonce, body = split_record(reader.read(location))
+        codec.use_dictionary(codec.open(header, nonce, body))
+
+
+class Trainer:
+    """Collects samples from the first messages and trains the store's dictionary once."""
+
+    def __init__(self, samples: int = SAMPLES) -> None:
+        self._wanted = samples
+        self._samples: list[bytes | bytearray | memoryview] = []
+
+    def offer(
+        self, raws: Sequence[bytes], codec: RecordCodec, writer: ContainerWriter, catalog: Catalog
+    ) -> dict[str, str]:
+        """Take samples; once there are enough, append a trained dictionary record and start
+        using it. Returns the catalog meta values to commit with the batch (or nothing)."""
+        if codec.dictionary_id:
+            return {}
+        self._samples.extend(raw[:SAMPLE_BYTES] for raw in raws)
+        if len(self._samples) < self._wanted:
+            return {}
+        samples, self._samples = self._samples, []
+        try:
+            trained = zstandard.train_dictionary(SIZE, samples).as_bytes()
+        except zstandard.ZstdError:
+            return {}  # too little variety to train on; blobs stay dictionary-less
+        location = writer.append(codec.seal_dictionary(trained))
+        codec.use_dictionary(trained)
+        return {META_KEY: encode_locations([*locations(catalog), location])}
