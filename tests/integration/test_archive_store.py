@@ -304,3 +304,31 @@ def test_duplicates_far_apart_in_one_run_are_found(
     adjacent = [fresh[0], fresh[1], fresh[2], fresh[0], fresh[3], fresh[1], fresh[4], fresh[5]]
     result = import_source(runtime, source_of(adjacent), "bob")
     assert (result.archived, result.duplicates) == (6, 2)
+
+
+def test_store_failure_stops_the_run_and_a_rerun_completes(
+    runtime: Runtime, make_message: MakeMessage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from mailkeep.store.archive_store import ArchiveStore
+
+    runtime.set_setting("ingest.batch_size", "5")
+    real_archive = ArchiveStore.archive
+    calls = {"n": 0}
+
+    def disk_fills_up(self: ArchiveStore, items: list) -> list:  # type: ignore[type-arg]
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_archive(self, items)
+
+    monkeypatch.setattr(ArchiveStore, "archive", disk_fills_up)
+    raws = [make_message(n) for n in range(40)]
+    result = import_source(runtime, source_of(raws), "alice")
+    assert result.aborted and "No space left" in result.aborted
+    assert result.archived == 10 and result.failed == 5
+    monkeypatch.setattr(ArchiveStore, "archive", real_archive)
+    again = import_source(runtime, source_of(raws), "alice")
+    assert (again.archived, again.duplicates, again.aborted) == (30, 10, None)
+    assert verify_store(runtime.stores.open(1)).ok

@@ -222,3 +222,13 @@ def test_user_list_and_config(data: Path) -> None:
     mk(data, "config", "set", "store.rollover_messages", "lots", ok=False)
     mk(data, "config", "set", "no.such", "1", ok=False)
     assert mkjson(data, "config", "list")["store.rollover_messages"] == 1000
+
+
+def test_import_while_another_process_writes_fails_fast(data: Path, tmp_path: Path) -> None:
+    from mailkeep.runtime import Runtime
+
+    _eml_tree(tmp_path / "in")
+    with Runtime(data) as runtime:
+        runtime.stores.open(1).open_writer()  # holds the store's writer lock
+        proc = mk(data, "import", "eml", str(tmp_path / "in"), "--user", "alice", ok=False)
+    assert "in use by another mailkeep process" in proc.stderr.decode()

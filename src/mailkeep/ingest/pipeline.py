@@ -28,6 +28,7 @@ from mailkeep.store.registry import StoreRegistry
 from mailkeep.store.rollover import Rollover
 
 MAX_BATCH_BYTES = 32 * 1024 * 1024  # two batches are in flight at once
+MAX_MESSAGE_BYTES = 1 << 30  # far above any mail server's limit; keeps records well in range
 Progress = Callable[[int, int], None]  # (messages seen, bytes or messages done) after each batch
 
 
@@ -39,14 +40,18 @@ class ImportResult:
     duplicates: int = 0
     failed: int = 0
     failures: list[dict[str, str]] = field(default_factory=list)
+    aborted: str | None = None  # why the run stopped early (the store could not be written)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        result: dict[str, Any] = {
             "archived": self.archived,
             "duplicates": self.duplicates,
             "failed": self.failed,
             "failures": self.failures,
         }
+        if self.aborted:
+            result["aborted"] = self.aborted
+        return result
 
     def add_failure(self, source_id: str, step: str, reason: str) -> None:
         self.failed += 1
@@ -83,13 +88,15 @@ class Pipeline:
         seen = 0
         ahead: IngestBatch | None = None
         for batch in self._batches(source.messages(), archive):
+            if self.result.aborted:
+                break  # messages not read yet stay in the source for the next run
             self._run_phase(batch, "front")
             if ahead is not None:
                 seen += self._finish(ahead)
                 if progress is not None:
                     progress(seen, int(getattr(source, "bytes_read", seen)))
             ahead = batch
-        if ahead is not None:
+        if ahead is not None and not self.result.aborted:
             seen += self._finish(ahead)
             if progress is not None:
                 progress(seen, int(getattr(source, "bytes_read", seen)))
@@ -105,6 +112,10 @@ class Pipeline:
             target = self._resolve(wanted)
             if target is None:
                 self.result.add_failure(message.source_id, "route", f"unknown user {wanted!r}")
+                continue
+            if len(message.raw) > MAX_MESSAGE_BYTES:
+                reason = f"message of {len(message.raw)} bytes exceeds the 1 GiB limit"
+                self.result.add_failure(message.source_id, "route", reason)
                 continue
             batch.items.append(Item(message, target))
             size += len(message.raw)
@@ -125,10 +136,13 @@ class Pipeline:
                 continue
             try:
                 step.run(batch)
-            except MailkeepError as exc:
-                self._fail_pending(batch, step.name, str(exc))
             except Exception as exc:
-                self._fail_pending(batch, step.name, f"{type(exc).__name__}: {exc}")
+                reason = (
+                    str(exc) if isinstance(exc, MailkeepError) else f"{type(exc).__name__}: {exc}"
+                )
+                self._fail_pending(batch, step.name, reason)
+                if step.fatal:
+                    self.result.aborted = f"{step.name}: {reason}"
 
     def _count(self, batch: IngestBatch) -> None:
         for item in batch.items:

@@ -18,6 +18,7 @@ def import_source(
     runtime.pool.start()
     archives = {u.archive.lower(): u.archive for u in runtime.users.list()}
     rollover = Rollover(runtime.stores, runtime.setting("store.rollover_messages"))
+    rollover.current_store(0)  # fail now, not per batch, if the store cannot be written
     steps = default_steps(runtime.stores, runtime.pool, rollover)
     pipeline = Pipeline(
         steps, runtime.setting("ingest.batch_size"), lambda a: archives.get(a.lower())

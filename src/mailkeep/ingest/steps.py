@@ -54,6 +54,7 @@ class Step(Protocol):
 
     name: str
     phase: str  # "front" steps run one batch ahead of "back" steps
+    fatal: bool  # a failure stops the run (the archive cannot take mail: disk full, store busy)
 
     def run(self, batch: IngestBatch) -> None:
         """Advance the batch's pending items."""
@@ -65,6 +66,7 @@ class HashStep:
 
     name = "hash"
     phase = "front"
+    fatal = False
 
     def run(self, batch: IngestBatch) -> None:
         for item in batch.pending():
@@ -81,6 +83,7 @@ class DuplicateCheckStep:
 
     name = "duplicate-check"
     phase = "front"
+    fatal = True
     _REMEMBERED_BATCHES = 3
 
     def __init__(self, stores: StoreRegistry) -> None:
@@ -114,6 +117,7 @@ class AnalyzeStep:
 
     name = "analyze"
     phase = "front"
+    fatal = False
 
     def __init__(self, pool: WorkerPool) -> None:
         self._pool = pool
@@ -127,6 +131,7 @@ class AwaitAnalysisStep:
 
     name = "analyze"
     phase = "back"
+    fatal = False
 
     def run(self, batch: IngestBatch) -> None:
         if batch.analysis is None:
@@ -141,6 +146,7 @@ class StoreStep:
 
     name = "store"
     phase = "back"
+    fatal = True
 
     def __init__(self, rollover: Rollover) -> None:
         self._rollover = rollover

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Literal
 import typer
 
 from mailkeep.access.cli.context import guarded, runtime
-from mailkeep.access.cli.output import JsonOption, console, emit_json, progress
+from mailkeep.access.cli.output import JsonOption, console, emit_json, fail, progress
 from mailkeep.sources.base import MessageSource
 from mailkeep.sources.bulk import BulkSource
 from mailkeep.sources.eml import EmlFolderSource
@@ -43,6 +43,8 @@ def _report(result: ImportResult, json: bool) -> None:
         )
         for failure in result.failures[:20]:
             console.print(f"  failed: {failure['source_id']}: {failure['reason']}", markup=False)
+    if result.aborted:
+        raise fail(f"import stopped: {result.aborted}")
     if result.failed and not (result.archived or result.duplicates):
         raise typer.Exit(1)
 
