@@ -16,8 +16,11 @@ if command -v dpkg >/dev/null 2>&1; then
   command -v python3 >/dev/null 2>&1 || need_pkg python3
   python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_pkg python3-venv
   if [ "$want_test" = 1 ]; then
-    # Tests run real peers: PostgreSQL client tools for the PostgreSQL store tests.
-    command -v psql >/dev/null 2>&1 || need_pkg postgresql-client
+    # The PostgreSQL tests use the server on 127.0.0.1:5432 when one runs there, or start a
+    # private throw-away cluster from the Debian server package.
+    if ! (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+      need_pkg postgresql
+    fi
   fi
   if [ "${#apt_missing[@]}" -gt 0 ]; then
     echo "setup: installing system packages: ${apt_missing[*]}"

@@ -14,6 +14,7 @@ import pytest
 
 from mailkeep.runtime import Runtime
 from mailkeep.sources.base import SourceMessage, SourceProblem
+from tests.pgserver import private_server, reachable
 
 MakeMessage = Callable[..., bytes]
 PG_ADMIN_URL = os.environ.get("MAILKEEP_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -69,36 +70,36 @@ def runtime(data_dir: Path) -> Iterator[Runtime]:
         yield opened
 
 
-def _pg_available() -> bool:
-    import psycopg
+@pytest.fixture(scope="session")
+def pg_admin_url() -> Iterator[str]:
+    """An admin URL of a real PostgreSQL server: the configured one, or a private one.
 
-    try:
-        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
-            return True
-    except psycopg.OperationalError:
-        return False
+    Skipped (loudly) when neither is available, except under CI where it must be.
+    """
+    if reachable(PG_ADMIN_URL):
+        yield PG_ADMIN_URL
+        return
+    with private_server() as url:
+        if url is None:
+            if os.environ.get("CI"):
+                pytest.fail(f"PostgreSQL at {PG_ADMIN_URL} is not reachable in CI")
+            pytest.skip(f"PostgreSQL at {PG_ADMIN_URL} is not reachable and not installed")
+        yield url
 
 
 @pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test, dropped afterwards.
-
-    Skipped (loudly) when no server is reachable, except under CI where it must be.
-    """
+def pg_url(pg_admin_url: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
     import psycopg
 
-    if not _pg_available():
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL at {PG_ADMIN_URL} is not reachable in CI")
-        pytest.skip(f"PostgreSQL at {PG_ADMIN_URL} is not reachable")
     name = f"mailkeep_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    base = pg_admin_url.rsplit("/", 1)[0]
     try:
         yield f"{base}/{name}"
     finally:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
