@@ -197,7 +197,11 @@ def test_store_commands(data: Path, tmp_path: Path) -> None:
         {"id": 1, "indexed": 3},
         {"id": 2, "indexed": 0},
     ]
-    assert mkjson(data, "store", "compact", "--id", "1")["blobsRemoved"] == 0
+    mk(data, "store", "compact", "--id", "1", ok=False)  # write-protected
+    assert mkjson(data, "store", "compact") == [
+        {"id": 1, "skipped": "writeProtected"},
+        {"id": 2, "bytesBefore": 8, "bytesAfter": 8, "blobsRemoved": 0},
+    ]
     detached = mkjson(data, "store", "detach", "--id", "1")
     assert mkjson(data, "search", "zebra") == []
     moved = tmp_path / "moved-store"

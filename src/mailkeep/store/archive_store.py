@@ -13,7 +13,7 @@ import fcntl
 import os
 import shutil
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +37,7 @@ from mailkeep.store.model import Deriver, Incoming, StorePaths
 
 INDEX_COMMIT_DOCS = 5000
 INDEX_COMMIT_SECONDS = 5.0
+CATCH_UP_SLICE = 500  # messages re-derived at a time when catching up or rebuilding
 LISTING_CHARS = 1000
 
 
@@ -254,19 +255,31 @@ class ArchiveStore:
             self._unindexed = []
         self._last_index_commit = time.monotonic()
 
-    def catch_up_index(self) -> int:
-        """Apply index work left in the queue (after a crash, or a full rebuild request)."""
-        done = 0
-        while queue := self.catalog.index_queue():
-            present = [i for i, keep in queue if keep]
-            gone = [i for i, keep in queue if not keep]
+    def catch_up_index(self, progress: Callable[[int], None] | None = None) -> int:
+        """Apply index work left in the queue (after a crash, or a rebuild request).
+
+        Works through the queue in slices (bounded memory) and commits every few thousand
+        documents; ``progress`` is called with the running count.
+        """
+        done, last = 0, 0
+        pending: list[int] = []
+        while queue := self.catalog.index_queue(CATCH_UP_SLICE, after=last):
             index = self.index(writable=True)
-            if gone:
+            if gone := [i for i, keep in queue if not keep]:
                 index.delete(gone)
+            present = [i for i, keep in queue if keep]
             index.add(self.derive_documents(self.catalog.entries(present)))
-            index.commit()
-            self.catalog.clear_index_queue([i for i, _ in queue])
-            done += len(queue)
+            pending.extend(i for i, _ in queue)
+            last, done = queue[-1][0], done + len(queue)
+            if len(pending) >= INDEX_COMMIT_DOCS:
+                index.commit()
+                self.catalog.clear_index_queue(pending)
+                pending = []
+            if progress is not None:
+                progress(done)
+        if pending:
+            self.index(writable=True).commit()
+            self.catalog.clear_index_queue(pending)
         return done
 
     def derive_documents(self, entries: Sequence[EntryRow]) -> list[IndexDocument]:
@@ -277,7 +290,7 @@ class ArchiveStore:
         derived = self.deriver.derive(raws)
         return [document_for(e, d.document) for e, d in zip(entries, derived, strict=True)]
 
-    def rebuild_index(self) -> int:
+    def rebuild_index(self, progress: Callable[[int], None] | None = None) -> int:
         """Drop the index and rebuild it from content; returns documents indexed."""
         self.open_writer()
         if self._index is not None:
@@ -291,7 +304,7 @@ class ArchiveStore:
         index_dir.mkdir(parents=True)
         self._unindexed = []
         self.catalog.queue_all_for_index()
-        return self.catch_up_index()
+        return self.catch_up_index(progress)
 
     def rebuild_archive_index(self, archive: str) -> int:
         """Re-derive the index documents of one user archive; returns documents indexed."""

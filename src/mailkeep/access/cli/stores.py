@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 from mailkeep.access.cli.context import guarded, runtime
-from mailkeep.access.cli.output import JsonOption, console, emit_json, fail, table
+from mailkeep.access.cli.output import JsonOption, console, emit_json, fail, progress, table
 from mailkeep.master.models import StoreRecord
 from mailkeep.runtime import Runtime
 from mailkeep.store.archive_store import ArchiveStore
@@ -243,8 +243,14 @@ def _per_store(
 @app.command("compact")
 @guarded
 def compact(ctx: typer.Context, id: int | None = IdOption, json: bool = JsonOption) -> None:
-    """Reclaim space of removed messages."""
-    _per_store(ctx, id, json, lambda s: compact_store(s).as_dict())
+    """Reclaim space of removed messages (every writable store unless --id)."""
+
+    def one(store: ArchiveStore) -> dict[str, Any]:
+        if id is None and store.state == "writeProtected":
+            return {"skipped": "writeProtected"}
+        return compact_store(store).as_dict()
+
+    _per_store(ctx, id, json, one)
 
 
 @app.command("rebuild-index")
@@ -256,10 +262,15 @@ def rebuild_index(
     json: bool = JsonOption,
 ) -> None:
     """Rebuild full-text indexes from archived content (every store unless --id)."""
-    if user is None:
-        _per_store(ctx, id, json, lambda s: {"indexed": s.rebuild_index()})
-    else:
-        _per_store(ctx, id, json, lambda s: {"indexed": s.rebuild_archive_index(user)})
+
+    def rebuild(store: ArchiveStore) -> dict[str, Any]:
+        if user is not None:
+            return {"indexed": store.rebuild_archive_index(user)}
+        total = store.catalog.counts().messages
+        with progress(f"store {store.id}", total, "messages", not json) as update:
+            return {"indexed": store.rebuild_index(lambda done: update(done, done))}
+
+    _per_store(ctx, id, json, rebuild)
 
 
 @app.command("recover")

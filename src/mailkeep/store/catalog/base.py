@@ -151,8 +151,9 @@ class Catalog(Protocol):
         """Forget blob rows (after compaction removed their records)."""
         ...
 
-    def index_queue(self, limit: int = 5000) -> list[tuple[int, bool]]:
-        """Pending index work: (entry id, present) pairs; present False means delete."""
+    def index_queue(self, limit: int = 5000, after: int = 0) -> list[tuple[int, bool]]:
+        """Pending index work with entry ids above ``after``, by id: (entry id, present) pairs;
+        present False means delete."""
         ...
 
     def clear_index_queue(self, entry_ids: Sequence[int]) -> None:

@@ -255,9 +255,10 @@ class SqlCatalog:
             rows = conn.execute(select(self._entries.c.sha256).distinct())
             return {bytes(r[0]) for r in rows}
 
-    def index_queue(self, limit: int = 5000) -> list[tuple[int, bool]]:
+    def index_queue(self, limit: int = 5000, after: int = 0) -> list[tuple[int, bool]]:
         with self.engine.connect() as conn:
-            query = select(self._queue).order_by(self._queue.c.entry_id).limit(limit)
+            q = self._queue.c
+            query = select(self._queue).where(q.entry_id > after).order_by(q.entry_id).limit(limit)
             return [(r.entry_id, bool(r.present)) for r in conn.execute(query)]
 
     def size_bytes(self) -> int:
