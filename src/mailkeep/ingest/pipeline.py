@@ -3,10 +3,17 @@
 The pipeline is data: an ordered tuple of named steps (hash → duplicate-check → analyze →
 store). Batches are cut by message count and by bytes, so memory stays flat whatever the size
 of the source. The result counts every message exactly once.
+
+Two threads share the work: this one reads the source and runs the "front" steps (hashing,
+duplicate check, handing messages to the analysis workers); a writer thread runs the "back"
+steps (collecting analysis, storing) one batch behind. Reading, hashing, compression,
+encryption and database writes all release the GIL, so they overlap.
 """
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +48,7 @@ class ImportResult:
     failed: int = 0
     failures: list[dict[str, str]] = field(default_factory=list)
     aborted: str | None = None  # why the run stopped early (the store could not be written)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         result: dict[str, Any] = {
@@ -54,8 +62,9 @@ class ImportResult:
         return result
 
     def add_failure(self, source_id: str, step: str, reason: str) -> None:
-        self.failed += 1
-        self.failures.append({"source_id": source_id, "step": step, "reason": reason})
+        with self._lock:  # the reader and the writer thread both report failures
+            self.failed += 1
+            self.failures.append({"source_id": source_id, "step": step, "reason": reason})
 
 
 def default_steps(stores: StoreRegistry, pool: WorkerPool, rollover: Rollover) -> tuple[Step, ...]:
@@ -82,26 +91,46 @@ class Pipeline:
         self.batch_size = batch_size
         self._resolve = resolve_archive
         self.result = ImportResult()
+        self._writer_error: BaseException | None = None
 
     def run(self, source: MessageSource, archive: str | None, progress: Progress | None) -> None:
         """Import everything ``source`` yields into ``archive`` (or each message's own)."""
-        seen = 0
-        ahead: IngestBatch | None = None
-        for batch in self._batches(source.messages(), archive):
-            if self.result.aborted:
-                break  # messages not read yet stay in the source for the next run
-            self._run_phase(batch, "front")
-            if ahead is not None:
-                seen += self._finish(ahead)
-                if progress is not None:
-                    progress(seen, int(getattr(source, "bytes_read", seen)))
-            ahead = batch
-        if ahead is not None and not self.result.aborted:
-            seen += self._finish(ahead)
-            if progress is not None:
-                progress(seen, int(getattr(source, "bytes_read", seen)))
+        handoff: queue.Queue[IngestBatch | None] = queue.Queue(maxsize=1)
+        writer = threading.Thread(
+            target=self._write_batches, args=(handoff, source, progress), name="ingest-writer"
+        )
+        writer.start()
+        try:
+            for batch in self._batches(source.messages(), archive):
+                if self.result.aborted:
+                    break  # messages not read yet stay in the source for the next run
+                self._run_phase(batch, "front")
+                handoff.put(batch)
+        finally:
+            handoff.put(None)
+            writer.join()
+        if self._writer_error is not None:
+            raise self._writer_error
         for problem in source.problems:
             self.result.add_failure(problem.source_id, "read", problem.reason)
+
+    def _write_batches(
+        self,
+        handoff: queue.Queue[IngestBatch | None],
+        source: MessageSource,
+        progress: Progress | None,
+    ) -> None:
+        seen = 0
+        while (batch := handoff.get()) is not None:
+            if self.result.aborted or self._writer_error is not None:
+                continue  # drain, so the reader never blocks; nothing more is written
+            try:
+                seen += self._finish(batch)
+                if progress is not None:
+                    progress(seen, int(getattr(source, "bytes_read", seen)))
+            except BaseException as exc:  # re-raised in the reader thread after join
+                self._writer_error = exc
+                self.result.aborted = f"writer: {type(exc).__name__}: {exc}"
 
     def _batches(
         self, messages: Iterator[SourceMessage], archive: str | None

@@ -105,6 +105,18 @@ class ArchiveStore:
             self.catalog.queue_all_for_index()
         self.catch_up_index()
 
+    def release_writer(self) -> None:
+        """Stop writing (the store stays open for reading): flush and close the index writer,
+        the container writer and the writer lock. Used when a store stops being current."""
+        self.flush_index()
+        if self._index is not None and self._index_writable:
+            self._index.close()
+            self._index = None
+        self.close_writer()
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
     def close_writer(self) -> None:
         """Close the container writer but keep the writer lock (compaction)."""
         if self._writer is not None:

@@ -7,6 +7,7 @@ The registry rows live in the master database; each store's identity lives in it
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -68,6 +69,7 @@ class StoreRegistry:
         self._deriver_factory = deriver_factory
         self._container_bytes = container_bytes
         self._open: dict[int, ArchiveStore] = {}
+        self._opening = threading.Lock()  # an import's reader and writer threads both open stores
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -95,14 +97,15 @@ class StoreRegistry:
 
     def open(self, store_id: int) -> ArchiveStore:
         """The open store (cached for this registry's lifetime); disabled stores refuse."""
-        if store_id in self._open:
-            return self._open[store_id]
-        row = self.record(store_id)
-        if row.requested_state == "disabled":
-            raise ConflictError(f"Archive store {store_id} ({row.name}) is disabled.")
-        store = self._open_row(row)
-        self._open[store_id] = store
-        return store
+        with self._opening:
+            if store_id in self._open:
+                return self._open[store_id]
+            row = self.record(store_id)
+            if row.requested_state == "disabled":
+                raise ConflictError(f"Archive store {store_id} ({row.name}) is disabled.")
+            store = self._open_row(row)
+            self._open[store_id] = store
+            return store
 
     def _open_row(self, row: StoreRecord) -> ArchiveStore:
         descriptor = read_descriptor(Path(row.descriptor_path))
@@ -139,12 +142,13 @@ class StoreRegistry:
 
     def flush_indexes(self) -> None:
         """Commit pending index work of every store opened so far."""
-        for store in self._open.values():
+        for store in list(self._open.values()):
             store.flush_index()
 
     def close(self) -> None:
         """Close every open store."""
-        stores, self._open = list(self._open.values()), {}
+        with self._opening:
+            stores, self._open = list(self._open.values()), {}
         for store in stores:
             store.close()
 
@@ -328,6 +332,7 @@ class StoreRegistry:
         return self.record(store_id)
 
     def _close_one(self, store_id: int) -> None:
-        store = self._open.pop(store_id, None)
+        with self._opening:
+            store = self._open.pop(store_id, None)
         if store is not None:
             store.close()

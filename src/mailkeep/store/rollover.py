@@ -27,7 +27,7 @@ class Rollover:
             self._store = self._open_current()
             self._count = self._store.catalog.counts().messages
         if self._count >= self._limit and incoming:
-            self._store.flush_index()
+            self._store.release_writer()  # its index writer's memory is not needed any more
             self._stores.create(StoreSpec(name=self._new_name()))
             self._store = self._open_current()
             self._count = 0
