@@ -182,8 +182,10 @@ def test_compression_dictionary_survives_recover_and_compact(
     raws = [
         make_message(n, body=f"Dear team, item {n} of the weekly status. " * 20) for n in range(100)
     ]
-    import_source(runtime, source_of(raws), "alice")
+    import_source(runtime, source_of(raws[:60]), "alice")
     store = runtime.stores.open(1)
+    store.trainer.wait()  # trained in the background; the next batch writes it
+    import_source(runtime, source_of(raws[60:]), "alice")
     assert store.codec.dictionary_id != 0
     assert len(dictionaries.locations(store.catalog)) == 1
     assert {store.raw(e.id) for e in store.iter_entries()} == set(raws)

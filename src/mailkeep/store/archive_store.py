@@ -86,7 +86,7 @@ class ArchiveStore:
         self._next_id = 0
         self._unindexed: list[int] = []
         self._last_index_commit = time.monotonic()
-        self._trainer = dictionaries.Trainer(dictionaries.SAMPLES)
+        self.trainer = dictionaries.Trainer(dictionaries.SAMPLES)
         dictionaries.load(catalog, self.reader, self.codec)
 
     # -- opening for write ----------------------------------------------------------------
@@ -167,7 +167,7 @@ class ArchiveStore:
         blobs = self.catalog.blob_locations({i.sha256 for i in items})
         # A newly trained dictionary is written before this batch's blobs, which then use it.
         batch = Batch(
-            meta=self._trainer.offer([i.raw for i in items], self.codec, writer, self.catalog)
+            meta=self.trainer.offer([i.raw for i in items], self.codec, writer, self.catalog)
         )
         outcomes, documents, changes = [], [], []
         now = datetime.now(UTC)

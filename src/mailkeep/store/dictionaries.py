@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import zstandard
 
@@ -47,27 +48,50 @@ def load(catalog: Catalog, reader: ContainerReader, codec: RecordCodec) -> None:
 
 
 class Trainer:
-    """Collects samples from the first messages and trains the store's dictionary once."""
+    """Collects samples from the first messages and trains the store's dictionary once.
+
+    Training takes a few tenths of a second, so it runs in a background thread while batches
+    keep being written without a dictionary; the first batch after it finishes writes it.
+    """
 
     def __init__(self, samples: int = SAMPLES) -> None:
         self._wanted = samples
         self._samples: list[bytes | bytearray | memoryview] = []
+        self._training: Future[bytes | None] | None = None
 
     def offer(
         self, raws: Sequence[bytes], codec: RecordCodec, writer: ContainerWriter, catalog: Catalog
     ) -> dict[str, str]:
-        """Take samples; once there are enough, append a trained dictionary record and start
-        using it. Returns the catalog meta values to commit with the batch (or nothing)."""
+        """Take samples; once a trained dictionary is ready, append its record and start using
+        it. Returns the catalog meta values to commit with the batch (or nothing)."""
         if codec.dictionary_id:
             return {}
-        self._samples.extend(raw[:SAMPLE_BYTES] for raw in raws)
-        if len(self._samples) < self._wanted:
+        if self._training is None:
+            self._samples.extend(raw[:SAMPLE_BYTES] for raw in raws)
+            if len(self._samples) >= self._wanted:
+                samples, self._samples = self._samples, []
+                self._training = _TRAINERS.submit(_train, samples)
             return {}
-        samples, self._samples = self._samples, []
-        try:
-            trained = zstandard.train_dictionary(SIZE, samples).as_bytes()
-        except zstandard.ZstdError:
+        if not self._training.done():
+            return {}
+        trained, self._training = self._training.result(), None
+        if trained is None:
             return {}  # too little variety to train on; blobs stay dictionary-less
         location = writer.append(codec.seal_dictionary(trained))
         codec.use_dictionary(trained)
         return {META_KEY: encode_locations([*locations(catalog), location])}
+
+    def wait(self) -> None:
+        """Block until a running training has finished (tests, orderly shutdown)."""
+        if self._training is not None:
+            self._training.result()
+
+
+_TRAINERS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zstd-dictionary")
+
+
+def _train(samples: list[bytes | bytearray | memoryview]) -> bytes | None:
+    try:
+        return zstandard.train_dictionary(SIZE, samples).as_bytes()
+    except zstandard.ZstdError:
+        return None
