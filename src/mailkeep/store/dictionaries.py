@@ -1,9 +1,10 @@
 """Compression dictionaries: trained on a store's own first messages, kept as records.
 
 Small messages compress far better with a dictionary trained on similar mail (SpamAssassin
-corpus: 0.40 -> about 0.32 of raw, counting the messages written before it was ready). A store trains one from the first messages it receives, appends it
-as a DICTIONARY record before the first blob that uses it, and lists the records' locations in
-its catalog (``meta["dictionaries"]``); ``store recover`` finds them by scanning.
+corpus: 0.40 -> about 0.32 of raw, counting the messages written before it was ready). A store
+trains one from the first messages it receives, appends it as a DICTIONARY record before the
+first blob that uses it, and lists the records' locations in its catalog
+(``meta["dictionaries"]``); ``store recover`` finds them by scanning.
 """
 
 from __future__ import annotations

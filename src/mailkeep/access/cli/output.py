@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import (
     BarColumn,
+    DownloadColumn,
     MofNCompleteColumn,
     Progress,
     ProgressColumn,
@@ -71,8 +72,12 @@ def progress(
     if not enabled or not errors.is_terminal:
         yield lambda _seen, _done: None
         return
-    rate = TransferSpeedColumn() if unit == "bytes" else MessageRateColumn()
-    columns = [TextColumn(label), BarColumn(), TaskProgressColumn(), MofNCompleteColumn(), rate]
+    if unit == "bytes":
+        count: ProgressColumn = DownloadColumn()
+        rate: ProgressColumn = TransferSpeedColumn()
+    else:
+        count, rate = MofNCompleteColumn(), MessageRateColumn()
+    columns = [TextColumn(label), BarColumn(), TaskProgressColumn(), count, rate]
     with Progress(*columns, TimeRemainingColumn(), console=errors, transient=True) as bar:
         task = bar.add_task(label, total=total)
 
