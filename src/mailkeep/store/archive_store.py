@@ -29,7 +29,6 @@ from mailkeep.store.content.containers import (
     DEFAULT_MAX_CONTAINER_BYTES,
     ContainerReader,
     ContainerWriter,
-    split_record,
 )
 from mailkeep.store.content.records import Blob, RecordCodec
 from mailkeep.store.descriptor import Descriptor
@@ -237,7 +236,7 @@ class ArchiveStore:
         batch = Batch(moves=[Move(entry_id, folder, location)])
         batch.containers = self.writer.sync()
         self.catalog.commit_batch(batch)
-        self._add_to_index([document_for(replace(entry, folder=folder), None, self)])
+        self._add_to_index(self.derive_documents([replace(entry, folder=folder)]))
 
     def remove(self, entry_ids: Sequence[int]) -> None:
         """Remove entries (retention, deletion); their blobs are reclaimed by ``compact``."""
@@ -348,8 +347,8 @@ class ArchiveStore:
 
     def read_blob(self, blob: BlobRow) -> Blob:
         """Decrypt and check one blob record."""
-        _kind, header, nonce, body = split_record(self.reader.read(blob.location))
-        return self.codec.open_blob(self.codec.open(header, nonce, body))
+        _kind, plain = self.codec.open_record(self.reader.read(blob.location))
+        return self.codec.open_blob(plain)
 
     def iter_entries(self) -> Iterator[EntryRow]:
         """Every entry of the store."""
@@ -405,13 +404,8 @@ def add_record(entry: EntryRow) -> dict[str, Any]:
     }
 
 
-def document_for(
-    entry: EntryRow, parsed: IndexDocument | None, store: ArchiveStore | None = None
-) -> IndexDocument:
+def document_for(entry: EntryRow, parsed: IndexDocument) -> IndexDocument:
     """The index document of an entry: placement from the entry, text from the parse."""
-    if parsed is None:
-        assert store is not None
-        parsed = store.derive_documents([entry])[0]
     return replace(
         parsed,
         entry_id=entry.id,

@@ -20,7 +20,6 @@ from mailkeep.store.content.containers import (
     ContainerReader,
     ContainerWriter,
     Location,
-    split_record,
 )
 from mailkeep.store.content.records import RecordCodec
 
@@ -44,8 +43,8 @@ def locations(catalog: Catalog) -> list[Location]:
 def load(catalog: Catalog, reader: ContainerReader, codec: RecordCodec) -> None:
     """Register every dictionary of a store with its codec (the newest one for writing)."""
     for location in locations(catalog):
-        _kind, header, nonce, body = split_record(reader.read(location))
-        codec.use_dictionary(codec.open(header, nonce, body))
+        _kind, plain = codec.open_record(reader.read(location))
+        codec.use_dictionary(plain)
 
 
 class Trainer:

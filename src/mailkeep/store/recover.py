@@ -78,7 +78,7 @@ def _replay(
         try:
             if rec.kind is None:
                 raise CorruptRecordError("damaged record header")
-            plain = store.codec.open(rec.record[:12], rec.record[12:24], rec.record[24:])
+            _kind, plain = store.codec.open_record(rec.record)
             if rec.kind == RecordKind.BLOB:
                 blob = store.codec.open_blob(plain)
                 blobs.setdefault(blob.sha256, BlobRow(blob.sha256, loc, len(blob.raw)))

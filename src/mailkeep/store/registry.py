@@ -160,7 +160,7 @@ class StoreRegistry:
         descriptor = Descriptor.new(
             spec.name, cast(StoreType, spec.type), wrap_key(self._master_key, generate_key())
         )
-        paths = self._layout(spec, descriptor)
+        paths = self._layout(spec)
         for label, path in (("content", paths.content), ("index", paths.index)):
             _empty_dir(Path(path), label)
         if paths.metadata:
@@ -196,7 +196,7 @@ class StoreRegistry:
         if spec.type == "PostgreSQL" and not spec.database_url:
             raise InvalidInputError("A PostgreSQL archive store needs --database-url.")
 
-    def _layout(self, spec: StoreSpec, descriptor: Descriptor) -> StorePaths:
+    def _layout(self, spec: StoreSpec) -> StorePaths:
         if spec.type == "FileSystemStandard":
             root = Path(spec.path) if spec.path else self._fresh_dir(spec.name)
             root = root.resolve()
@@ -257,17 +257,10 @@ class StoreRegistry:
 
     def attach(self, spec: StoreSpec) -> StoreRecord:
         """Attach a store created earlier (possibly moved); its identity comes from store.json."""
-        if spec.type == "FileSystemStandard":
-            if not spec.path:
-                raise InvalidInputError("Attaching a standard store needs its directory.")
-            root = Path(spec.path).resolve()
-            descriptor = read_descriptor(root)
-            paths = StorePaths(
-                str(root), str(root / "content"), str(root / "index"), str(root / "metadata")
-            )
-        else:
-            descriptor = read_descriptor(Path(spec.content_path or ""))
-            paths = self._layout(spec, descriptor)
+        if spec.type == "FileSystemStandard" and not spec.path:
+            raise InvalidInputError("Attaching a standard store needs its directory.")
+        paths = self._layout(spec)
+        descriptor = read_descriptor(Path(paths.descriptor))
         if descriptor.type != spec.type:
             raise InvalidInputError(
                 f"The store at {paths.descriptor} is a {descriptor.type} store."

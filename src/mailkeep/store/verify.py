@@ -104,8 +104,7 @@ def _verify_container(
             report.corrupt.append(_where(store, number, loc.offset, "damaged record header", ids))
             continue
         try:
-            header, nonce, body = rec.record[:12], rec.record[12:24], rec.record[24:]
-            plain = store.codec.open(header, nonce, body)
+            _kind, plain = store.codec.open_record(rec.record)
             if rec.kind == RecordKind.BLOB:
                 blob = store.codec.open_blob(plain)
                 if expected is None or expected.sha256 != blob.sha256:

@@ -6,8 +6,12 @@ import hashlib
 
 import pytest
 
-from mailkeep.store.content.containers import split_record
-from mailkeep.store.content.records import CorruptRecordError, RecordCodec, RecordKind
+from mailkeep.store.content.records import (
+    CorruptRecordError,
+    RecordCodec,
+    RecordKind,
+    split_record,
+)
 
 
 @pytest.fixture

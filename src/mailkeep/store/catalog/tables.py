@@ -20,7 +20,6 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-CATALOG_FORMAT = "1"
 _ENTRY_ID = BigInteger().with_variant(Integer, "sqlite")
 
 

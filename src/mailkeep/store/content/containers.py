@@ -173,15 +173,6 @@ class ContainerReader:
         self._fds.clear()
 
 
-def split_record(record: bytes) -> tuple[RecordKind, bytes, bytes, bytes]:
-    """(kind, header, nonce, ciphertext) of a complete record; raises CorruptRecordError."""
-    parsed = parse_header(record[: HEADER_SIZE - 12])
-    if parsed is None or len(record) != HEADER_SIZE + parsed[1]:
-        raise CorruptRecordError("record header is damaged")
-    header = record[: HEADER_SIZE - 12]
-    return parsed[0], header, record[HEADER_SIZE - 12 : HEADER_SIZE], record[HEADER_SIZE:]
-
-
 @dataclass(frozen=True)
 class ScannedRecord:
     """A record met while scanning a container file, or a damaged region (``kind`` None)."""

@@ -111,6 +111,11 @@ class RecordCodec:
         text = json.dumps(changes, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
         return self.seal(RecordKind.ENTRY, self._entry_compressor.compress(text.encode("utf-8")))
 
+    def open_record(self, record: bytes) -> tuple[RecordKind, bytes]:
+        """Kind and authenticated plaintext of one complete record; raises CorruptRecordError."""
+        kind, header, nonce, ciphertext = split_record(record)
+        return kind, self.open(header, nonce, ciphertext)
+
     def open(self, header: bytes, nonce: bytes, ciphertext: bytes) -> bytes:
         """Authenticate and decrypt a record body; raises CorruptRecordError."""
         try:
@@ -146,6 +151,15 @@ class RecordCodec:
         if not isinstance(value, list) or not all(isinstance(c, dict) and "op" in c for c in value):
             raise CorruptRecordError("entry record is not a list of changes")
         return value
+
+
+def split_record(record: bytes) -> tuple[RecordKind, bytes, bytes, bytes]:
+    """(kind, header, nonce, ciphertext) of a complete record; raises CorruptRecordError."""
+    parsed = parse_header(record[: HEADER_SIZE - 12])
+    if parsed is None or len(record) != HEADER_SIZE + parsed[1]:
+        raise CorruptRecordError("record header is damaged")
+    header = record[: HEADER_SIZE - 12]
+    return parsed[0], header, record[HEADER_SIZE - 12 : HEADER_SIZE], record[HEADER_SIZE:]
 
 
 def parse_header(header: bytes) -> tuple[RecordKind, int] | None:
