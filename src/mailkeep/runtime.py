@@ -16,9 +16,17 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from mailkeep.crypto.keys import generate_key, load_master_key, write_master_key
+from mailkeep.audit.log import AuditLog
+from mailkeep.crypto.keys import (
+    generate_key,
+    load_master_key,
+    open_secret,
+    seal_secret,
+    write_master_key,
+)
 from mailkeep.errors import ConflictError, InvalidInputError
 from mailkeep.master.db import engine_for, migrate, session_factory
+from mailkeep.master.grants import ArchiveGrants
 from mailkeep.master.models import SettingValue
 from mailkeep.master.users import UserDirectory
 from mailkeep.settings import cpu_count, setting
@@ -68,6 +76,8 @@ class Runtime:
         self.sessions = session_factory(self.engine)
         self.master_key = load_master_key(self.data_dir / KEY_FILE)
         self.users = UserDirectory(self.sessions)
+        self.grants = ArchiveGrants(self.sessions)
+        self.audit = AuditLog(self.sessions)
         self._pool: WorkerPool | None = None
         base = self.setting("store.base_dir") or str(self.data_dir / "stores")
         self.stores = StoreRegistry(
@@ -105,27 +115,35 @@ class Runtime:
         spec = setting(name)
         with self.sessions() as session:
             row = session.get(SettingValue, name)
-        return spec.default if row is None else spec.parse(row.value)
+        if row is None:
+            return spec.default
+        return spec.parse(open_secret(self.master_key, row.value) if spec.secret else row.value)
 
     def set_setting(self, name: str, value: str) -> Any:
         """Validate and store a setting."""
         spec = setting(name)
         parsed = spec.parse(value)
+        text = spec.render(parsed)
+        if spec.secret:
+            text = seal_secret(self.master_key, text)
         with self.sessions.begin() as session:
             row = session.get(SettingValue, name)
             if row is None:
-                session.add(SettingValue(name=name, value=spec.render(parsed)))
+                session.add(SettingValue(name=name, value=text))
             else:
-                row.value = spec.render(parsed)
-        return parsed
+                row.value = text
+        return "********" if spec.secret else parsed
 
     def settings(self) -> dict[str, Any]:
-        """Every setting with its current value."""
+        """Every setting with its current value (secrets shown as ``********`` when set)."""
         from mailkeep.settings import SETTINGS
 
         with self.sessions() as session:
             stored = {r.name: r.value for r in session.scalars(select(SettingValue))}
-        return {n: (s.parse(stored[n]) if n in stored else s.default) for n, s in SETTINGS.items()}
+        return {
+            n: ("********" if s.secret else s.parse(stored[n])) if n in stored else s.default
+            for n, s in SETTINGS.items()
+        }
 
     # -- workers -----------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ class Setting:
     default: Any
     help: str
     minimum: float | None = None
+    secret: bool = False  # sealed with the master key in the database; never shown
 
     def parse(self, text: str) -> Any:
         """Validate and convert a value given as text."""
@@ -98,6 +99,57 @@ _ALL = (
         20.0,
         "Time allowed to extract the text of one attachment before it is skipped.",
         minimum=0.1,
+    ),
+    Setting(
+        "web.bind",
+        str,
+        "0.0.0.0",  # noqa: S104 - web access is meant to be reached by the users' browsers
+        "Address the web access listeners bind to.",
+    ),
+    Setting("web.http_port", int, 8461, "HTTP port of web access (0: off).", minimum=0),
+    Setting("web.https_port", int, 8462, "HTTPS port of web access (0: off).", minimum=0),
+    Setting(
+        "web.tls_cert",
+        str,
+        "",
+        "PEM certificate chain for HTTPS (with web.tls_key); empty: a generated self-signed one.",
+    ),
+    Setting("web.tls_key", str, "", "PEM private key belonging to web.tls_cert."),
+    Setting("web.tls_pkcs12", str, "", "PKCS#12 file with certificate and key, instead of PEM."),
+    Setting(
+        "web.tls_pkcs12_password",
+        str,
+        "",
+        "Password of the PKCS#12 file (stored encrypted with the master key).",
+        secret=True,
+    ),
+    Setting(
+        "web.session_idle_minutes",
+        int,
+        60,
+        "A web session ends after this many minutes without a request.",
+        minimum=1,
+    ),
+    Setting(
+        "web.login_failures_per_account",
+        int,
+        5,
+        "Failed logons per user name within 15 minutes before further attempts are refused.",
+        minimum=1,
+    ),
+    Setting(
+        "web.login_failures_per_address",
+        int,
+        20,
+        "Failed logons per client address within 15 minutes before further attempts are refused.",
+        minimum=1,
+    ),
+    Setting(
+        "web.upload_max_bytes",
+        int,
+        4 << 30,
+        "Largest file a user may upload into an archive from the browser.",
+        minimum=1,
     ),
 )
 

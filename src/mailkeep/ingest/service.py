@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+
 from mailkeep.ingest.pipeline import ImportResult, Pipeline, Progress, default_steps
 from mailkeep.runtime import Runtime
 from mailkeep.sources.base import MessageSource
 from mailkeep.store.rollover import Rollover
+
+# One writer per archive store: imports started concurrently in one process (web uploads,
+# jobs) take turns rather than contend for the store's writer lock.
+_ONE_IMPORT_AT_A_TIME = threading.Lock()
 
 
 def import_source(
@@ -15,6 +21,13 @@ def import_source(
 
     Returns when every archived message is durable and indexed.
     """
+    with _ONE_IMPORT_AT_A_TIME:
+        return _run(runtime, source, archive, progress)
+
+
+def _run(
+    runtime: Runtime, source: MessageSource, archive: str | None, progress: Progress | None
+) -> ImportResult:
     runtime.pool.start()
     archives = {u.archive.lower(): u.archive for u in runtime.users.list()}
     rollover = Rollover(runtime.stores, runtime.setting("store.rollover_messages"))

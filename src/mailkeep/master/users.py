@@ -1,7 +1,8 @@
 """Users of mailkeep: each has an own user archive named after the user at creation.
 
 Renaming a user later does not rename the archive; deleting a user keeps the archive.
-Passwords are hashed with argon2id.
+Passwords are hashed with argon2id (slow on purpose: callers in an event loop run these
+methods in a thread). Privileges on other users' archives are grants (see ``grants.py``).
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ import re
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
-from sqlalchemy import func, select
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailkeep.errors import ConflictError, InvalidInputError, NotFoundError
-from mailkeep.master.models import User
+from mailkeep.master.models import AccessSession, User
 
 PRIVILEGES = (
     "none",
@@ -28,20 +30,35 @@ PRIVILEGES = (
     "delete",
 )
 DEFAULT_PRIVILEGES = ("login", "changePassword")
+AUTH_MODES = ("integrated", "directoryServices")
 _NAME = re.compile(r"^[^\s/\\:*?\"<>|][^/\\:*?\"<>|]{0,254}$")
 _hasher = PasswordHasher()
+# Verified when the user is unknown, so that a wrong name costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("mailkeep-timing-equaliser")
 
 
 @dataclass(frozen=True)
 class UserInfo:
-    """A user as shown by ``user list``."""
+    """A user as the CLI, web pages and API show it (never the password hash)."""
 
+    id: int
     name: str
     full_name: str
     emails: tuple[str, ...]
     privileges: tuple[str, ...]
     auth_mode: str
     archive: str
+    distinguished_name: str = ""
+    pop3_user_names: tuple[str, ...] = ()
+    has_password: bool = False
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.privileges
+
+    def may(self, privilege: str) -> bool:
+        """True when the user holds a global privilege (admins hold all of them)."""
+        return self.is_admin or privilege in self.privileges
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -51,33 +68,56 @@ class UserInfo:
             "privileges": list(self.privileges),
             "authMode": self.auth_mode,
             "archive": self.archive,
+            "distinguishedName": self.distinguished_name,
+            "pop3UserNames": list(self.pop3_user_names),
         }
 
 
 def parse_privileges(text: str) -> tuple[str, ...]:
-    """Validate a comma-separated privilege list."""
+    """Validate a comma-separated privilege list (``none`` alone clears them)."""
     values = tuple(p.strip() for p in text.split(",") if p.strip())
     unknown = [p for p in values if p not in PRIVILEGES]
     if unknown:
         raise InvalidInputError(
             f"Unknown privilege {unknown[0]!r}; known privileges: {', '.join(PRIVILEGES)}."
         )
-    return tuple(p for p in values if p != "none")
+    return tuple(dict.fromkeys(p for p in values if p != "none"))
+
+
+def check_emails(emails: tuple[str, ...]) -> tuple[str, ...]:
+    """Validated, de-duplicated email addresses (order kept: the first is primary)."""
+    for email in emails:
+        if "@" not in email or any(c.isspace() for c in email):
+            raise InvalidInputError(f"Invalid email address {email!r}.")
+    return tuple(dict.fromkeys(emails))
+
+
+def _lines(text: str) -> tuple[str, ...]:
+    return tuple(e for e in text.split("\n") if e)
 
 
 def _info(user: User) -> UserInfo:
     return UserInfo(
-        user.name,
-        user.full_name,
-        tuple(e for e in user.emails.split("\n") if e),
-        tuple(p for p in user.privileges.split(",") if p),
-        user.auth_mode,
-        user.archive,
+        id=user.id,
+        name=user.name,
+        full_name=user.full_name,
+        emails=_lines(user.emails),
+        privileges=tuple(p for p in user.privileges.split(",") if p),
+        auth_mode=user.auth_mode,
+        archive=user.archive,
+        distinguished_name=user.distinguished_name,
+        pop3_user_names=_lines(user.pop3_user_names),
+        has_password=bool(user.password_hash),
     )
 
 
+def _check_name(name: str) -> None:
+    if not _NAME.match(name):
+        raise InvalidInputError(f"Invalid user name {name!r}.")
+
+
 class UserDirectory:
-    """Creating, finding and listing users in the master database."""
+    """Creating, finding, changing and listing users in the master database."""
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
@@ -89,13 +129,13 @@ class UserDirectory:
         privileges: tuple[str, ...] = DEFAULT_PRIVILEGES,
         password: str | None = None,
         full_name: str = "",
+        auth_mode: str = "integrated",
     ) -> UserInfo:
         """Create a user and (implicitly) the user archive of the same name."""
-        if not _NAME.match(name):
-            raise InvalidInputError(f"Invalid user name {name!r}.")
-        for email in emails:
-            if "@" not in email:
-                raise InvalidInputError(f"Invalid email address {email!r}.")
+        _check_name(name)
+        emails = check_emails(emails)
+        if auth_mode not in AUTH_MODES:
+            raise InvalidInputError(f"Authentication mode must be one of {', '.join(AUTH_MODES)}.")
         with self._sessions.begin() as session:
             if self._find(session, name) is not None:
                 raise ConflictError(f"A user named {name!r} already exists.")
@@ -105,36 +145,123 @@ class UserDirectory:
                 emails="\n".join(emails),
                 privileges=",".join(privileges),
                 password_hash=_hasher.hash(password) if password else "",
-                archive=name,
+                auth_mode=auth_mode,
+                archive=self._free_archive_name(session, name),
             )
             session.add(user)
         return _info(user)
+
+    @staticmethod
+    def _free_archive_name(session: Session, name: str) -> str:
+        """The user's name, unless a kept archive of a deleted user already has it."""
+        taken = {a.lower() for a in session.scalars(select(User.archive))}
+        candidate, n = name, 1
+        while candidate.lower() in taken:
+            n += 1
+            candidate = f"{name} ({n})"
+        return candidate
 
     @staticmethod
     def _find(session: Session, name: str) -> User | None:
         query = select(User).where(func.lower(User.name) == name.lower())
         return session.scalars(query).first()
 
+    def _require(self, session: Session, name: str) -> User:
+        user = self._find(session, name)
+        if user is None:
+            raise NotFoundError(f"Unknown user {name!r}.")
+        return user
+
     def get(self, name: str) -> UserInfo:
         """A user by name (case-insensitive); NotFoundError names the missing user."""
         with self._sessions() as session:
-            user = self._find(session, name)
-        if user is None:
-            raise NotFoundError(f"Unknown user {name!r}.")
-        return _info(user)
+            return _info(self._require(session, name))
+
+    def by_id(self, user_id: int) -> UserInfo | None:
+        """A user by database id (None when deleted)."""
+        with self._sessions() as session:
+            user = session.get(User, user_id)
+            return None if user is None else _info(user)
 
     def list(self) -> list[UserInfo]:
         """Every user, by name."""
         with self._sessions() as session:
             return [_info(u) for u in session.scalars(select(User).order_by(User.name))]
 
-    def verify_password(self, name: str, password: str) -> bool:
-        """True when ``password`` is the user's password (argon2id)."""
+    def verify_password(self, name: str, password: str) -> UserInfo | None:
+        """The user when ``password`` is theirs (argon2id), else None; constant-ish time."""
         with self._sessions() as session:
             user = self._find(session, name)
-        if user is None or not user.password_hash:
-            return False
+            stored = user.password_hash if user is not None else ""
         try:
-            return _hasher.verify(user.password_hash, password)
-        except Exception:
-            return False
+            _hasher.verify(stored or _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        if user is None or not stored:
+            return None
+        return _info(user)
+
+    def set_password(self, name: str, password: str) -> UserInfo:
+        """Set a user's password and end every session the user has (an empty password is
+        refused)."""
+        if not password:
+            raise InvalidInputError("The password must not be empty.")
+        hashed = _hasher.hash(password)
+        with self._sessions.begin() as session:
+            user = self._require(session, name)
+            user.password_hash = hashed
+            session.execute(delete(AccessSession).where(AccessSession.user_id == user.id))
+        return _info(user)
+
+    def set_privileges(self, name: str, privileges: tuple[str, ...]) -> UserInfo:
+        """Replace a user's global privileges."""
+        with self._sessions.begin() as session:
+            user = self._require(session, name)
+            user.privileges = ",".join(privileges)
+        return _info(user)
+
+    def update(
+        self,
+        name: str,
+        *,
+        full_name: str | None = None,
+        emails: tuple[str, ...] | None = None,
+        auth_mode: str | None = None,
+        distinguished_name: str | None = None,
+        pop3_user_names: tuple[str, ...] | None = None,
+    ) -> UserInfo:
+        """Change the given properties of a user; others stay as they are."""
+        if auth_mode is not None and auth_mode not in AUTH_MODES:
+            raise InvalidInputError(f"Authentication mode must be one of {', '.join(AUTH_MODES)}.")
+        with self._sessions.begin() as session:
+            user = self._require(session, name)
+            if full_name is not None:
+                user.full_name = full_name
+            if emails is not None:
+                user.emails = "\n".join(check_emails(emails))
+            if auth_mode is not None:
+                user.auth_mode = auth_mode
+            if distinguished_name is not None:
+                user.distinguished_name = distinguished_name
+            if pop3_user_names is not None:
+                user.pop3_user_names = "\n".join(pop3_user_names)
+        return _info(user)
+
+    def rename(self, name: str, new_name: str) -> UserInfo:
+        """Rename a user; the user archive keeps its name."""
+        _check_name(new_name)
+        with self._sessions.begin() as session:
+            user = self._require(session, name)
+            other = self._find(session, new_name)
+            if other is not None and other.id != user.id:
+                raise ConflictError(f"A user named {new_name!r} already exists.")
+            user.name = new_name
+        return _info(user)
+
+    def delete(self, name: str) -> UserInfo:
+        """Delete a user (and their sessions and grants); the user archive is kept."""
+        with self._sessions.begin() as session:
+            user = self._require(session, name)
+            info = _info(user)
+            session.delete(user)
+        return info

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
 import sys
 from pathlib import Path
 
 import typer
 
 from mailkeep.access.browse import archive_counts, folder_counts
-from mailkeep.access.cli import imports, stores, users
+from mailkeep.access.cli import imports, server, stores, users
 from mailkeep.access.cli.context import data_dir, guarded, runtime
 from mailkeep.access.cli.output import JsonOption, console, emit_json, table
+from mailkeep.access.cli.users import read_password_stdin
 from mailkeep.access.search import search as search_archive
 from mailkeep.errors import InvalidInputError
 from mailkeep.runtime import CONFIG_FILE, Runtime, default_data_dir
@@ -24,6 +26,8 @@ app = typer.Typer(
 app.add_typer(users.app, name="user")
 app.add_typer(imports.app, name="import")
 app.add_typer(stores.app, name="store")
+app.add_typer(server.cert_app, name="cert")
+app.command("serve")(server.serve)
 config_app = typer.Typer(help="Show and change settings.")
 app.add_typer(config_app, name="config")
 
@@ -47,20 +51,43 @@ def init(
         None, "--database-url", help="Master database URL (default: SQLite in the data dir)."
     ),
     if_missing: bool = typer.Option(False, "--if-missing", help="Do nothing if initialised."),
+    admin_password_stdin: bool = typer.Option(
+        False, "--admin-password-stdin", help="Read the admin password from stdin."
+    ),
     json: bool = JsonOption,
 ) -> None:
-    """Create a data directory: master database, master key and the first archive store."""
+    """Create a data directory: master database, master key, first archive store, admin user."""
     directory = data_dir(ctx)
     created = not (if_missing and (directory / CONFIG_FILE).exists())
+    password = None
     if created:
-        Runtime.init(directory, database_url).close()
+        chosen = read_password_stdin() if admin_password_stdin else None
+        with Runtime.init(directory, database_url) as rt:
+            password = create_admin(rt, chosen)
+    result = {"dataDir": str(directory.resolve()), "created": created}
     if json:
-        emit_json({"dataDir": str(directory.resolve()), "created": created})
+        emit_json({**result, "adminPassword": password} if password else result)
     elif created:
         console.print(f"Initialised {directory.resolve()}.")
+        if password:
+            console.print(f"Log on as [bold]admin[/] with password [bold]{password}[/]")
+            console.print("(shown once; change it with `mailkeep user passwd admin`).")
         console.print(
             f"Back up {directory.resolve() / 'master.key'}: without it the archive cannot be read."
         )
+
+
+def create_admin(rt: Runtime, password: str | None) -> str | None:
+    """Create the ``admin`` user; returns the generated password when none was given."""
+    generated = None if password else secrets.token_urlsafe(12)
+    rt.users.create(
+        "admin",
+        privileges=("admin", "login", "changePassword"),
+        password=password or generated,
+        full_name="Administrator",
+    )
+    rt.audit.record("user.created", "init", target="admin")
+    return generated
 
 
 @app.command()

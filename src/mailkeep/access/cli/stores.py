@@ -10,7 +10,7 @@ import typer
 
 from mailkeep.access.cli.context import guarded, runtime
 from mailkeep.access.cli.output import JsonOption, console, emit_json, fail, progress, table
-from mailkeep.master.models import StoreRecord
+from mailkeep.access.stores import store_info
 from mailkeep.runtime import Runtime
 from mailkeep.store.archive_store import ArchiveStore
 from mailkeep.store.compact import compact_store
@@ -21,33 +21,6 @@ from mailkeep.store.verify import VerifyReport, verify_store
 app = typer.Typer(help="Manage archive stores.")
 IdOption = typer.Option(None, "--id", help="Store id (default: every store).")
 StateOption = typer.Option("normal", "--state", help="disabled, writeProtected, normal or current.")
-
-
-def store_info(rt: Runtime, row: StoreRecord) -> dict[str, Any]:
-    """A store's registry entry with statistics (when it is open)."""
-    info: dict[str, Any] = {
-        "id": row.id,
-        "name": row.name,
-        "type": row.type,
-        "requestedState": row.requested_state,
-        "path": row.descriptor_path,
-        "contentPath": row.content_path,
-        "indexPath": row.index_path,
-        "metadataPath": row.metadata_path,
-    }
-    if row.requested_state == "disabled":
-        return info
-    store = rt.stores.open(row.id)
-    counts = store.catalog.counts()
-    info.update(
-        messages=counts.messages,
-        rawBytes=counts.raw_bytes,
-        storedBytes=counts.stored_bytes,
-        metadataBytes=store.catalog.size_bytes(),
-        indexBytes=store.search_index().size_bytes(),
-        archives=store.catalog.archives(),
-    )
-    return info
 
 
 def _print_store(info: dict[str, Any], json: bool) -> None:

@@ -128,6 +128,10 @@ class Catalog(Protocol):
         """{folder: number of messages} in one user archive."""
         ...
 
+    def archived_per_day(self) -> dict[int, tuple[int, int]]:
+        """{day (days since 1970-01-01, UTC): (messages, raw bytes)} by time of archiving."""
+        ...
+
     def counts(self) -> StoreCounts:
         """Totals for statistics."""
         ...

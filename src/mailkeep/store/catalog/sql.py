@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Row, and_, delete, func, select, update
+from sqlalchemy import BigInteger, Engine, Row, and_, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from mailkeep.store.catalog.base import Batch, BlobRow, EntryRow, StoreCounts
@@ -14,6 +14,7 @@ from mailkeep.store.catalog.tables import build_tables
 from mailkeep.store.content.containers import Location
 
 _CHUNK = 500
+_DAY_MICROS = 86_400_000_000
 
 
 def to_micros(value: datetime | None) -> int | None:
@@ -260,6 +261,12 @@ class SqlCatalog:
             q = self._queue.c
             query = select(self._queue).where(q.entry_id > after).order_by(q.entry_id).limit(limit)
             return [(r.entry_id, bool(r.present)) for r in conn.execute(query)]
+
+    def archived_per_day(self) -> dict[int, tuple[int, int]]:
+        day = (self._entries.c.archived_at / _DAY_MICROS).cast(BigInteger)
+        query = select(day, func.count(), func.sum(self._entries.c.size)).group_by(day)
+        with self.engine.connect() as conn:
+            return {int(d): (int(n), int(b or 0)) for d, n, b in conn.execute(query)}
 
     def size_bytes(self) -> int:
         return 0

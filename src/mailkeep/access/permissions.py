@@ -1,0 +1,81 @@
+"""Who may do what with which user archive: one place every interface asks (web, API, IMAP).
+
+Rules: a user reads their own archive; grants add read/write/delete on other archives (or on
+the own one); administrators read every archive. Every request is checked here on the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from mailkeep.access.browse import archive_counts
+from mailkeep.errors import MailkeepError, NotFoundError
+from mailkeep.master.users import UserInfo
+from mailkeep.runtime import Runtime
+
+
+class AccessDeniedError(MailkeepError):
+    """The caller lacks the privilege for what they asked."""
+
+    code = "access_denied"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A logged-on user with the grants that were valid when the request started."""
+
+    user: UserInfo
+    grants: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def _granted(self, archive: str) -> tuple[str, ...]:
+        lowered = archive.lower()
+        return next((p for a, p in self.grants.items() if a.lower() == lowered), ())
+
+    def can(self, archive: str, privilege: str = "read") -> bool:
+        """True when the user holds ``privilege`` (read/write/delete) on ``archive``."""
+        if privilege == "read" and (self.user.is_admin or self.is_own(archive)):
+            return True
+        return privilege in self._granted(archive)
+
+    def is_own(self, archive: str) -> bool:
+        return archive.lower() == self.user.archive.lower()
+
+    def readable_archives(self) -> frozenset[str] | None:
+        """The archives this user may read; None means every archive (administrators)."""
+        if self.user.is_admin:
+            return None
+        shared = {a for a, p in self.grants.items() if "read" in p}
+        return frozenset({self.user.archive, *shared})
+
+    def require(self, archive: str, privilege: str = "read") -> None:
+        """Raise when the user may not ``privilege`` ``archive`` (the archive is not named)."""
+        if not self.can(archive, privilege):
+            raise AccessDeniedError("You do not have access to this archive.")
+
+    def require_privilege(self, privilege: str) -> None:
+        """Raise unless the user holds a global privilege (admin implies all)."""
+        if not self.user.may(privilege):
+            raise AccessDeniedError(f"This needs the {privilege} privilege.")
+
+
+def principal_for(runtime: Runtime, user: UserInfo) -> Principal:
+    """The user's current grants, read fresh from the master database."""
+    return Principal(user, runtime.grants.of_user(user.id))
+
+
+def known_archives(runtime: Runtime) -> dict[str, int]:
+    """{archive: messages} of every user archive: users' archives (possibly empty) and every
+    archive that holds messages (including those of deleted users)."""
+    counts = {u.archive: 0 for u in runtime.users.list()}
+    counts.update(archive_counts(runtime.stores))
+    return dict(sorted(counts.items(), key=lambda kv: kv[0].lower()))
+
+
+def canonical_archive(runtime: Runtime, name: str) -> str:
+    """The archive's stored spelling; NotFoundError when no such archive exists."""
+    lowered = name.lower()
+    for archive in known_archives(runtime):
+        if archive.lower() == lowered:
+            return archive
+    raise NotFoundError(f"Unknown user archive {name!r}.")

@@ -1,0 +1,1 @@
+"""Web access: server-rendered pages for users and administrators (Starlette + Jinja2)."""

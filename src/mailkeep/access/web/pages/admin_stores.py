@@ -1,0 +1,176 @@
+"""Administrators' dashboard, archive stores (with long work as background tasks) and the
+indexed attachment types."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from mailkeep.access.stores import store_info
+from mailkeep.access.web.context import WebContext, web
+from mailkeep.access.web.guard import admin_visit, client_address
+from mailkeep.access.web.tasks import Task
+from mailkeep.errors import InvalidInputError, MailkeepError
+from mailkeep.settings import SETTINGS
+from mailkeep.store.registry import StoreSpec
+from mailkeep.store.verify import verify_store
+
+STATES = ("current", "normal", "writeProtected", "disabled")
+ATTACHMENT_KINDS = SETTINGS["index.attachment_kinds"].default
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name, "")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def growth(context: WebContext, months: int = 12) -> list[dict[str, Any]]:
+    """Messages archived per month over the last ``months`` months (all open stores)."""
+    per_month: Counter[str] = Counter()
+    for store in context.runtime.stores.open_stores():
+        for day, (count, _bytes) in store.catalog.archived_per_day().items():
+            per_month[(date(1970, 1, 1) + timedelta(days=day)).strftime("%Y-%m")] += count
+    today = datetime.now(UTC).date().replace(day=1)
+    labels = []
+    for back in range(months - 1, -1, -1):
+        year, month = divmod(today.year * 12 + today.month - 1 - back, 12)
+        labels.append(f"{year:04d}-{month + 1:02d}")
+    peak = max([per_month[m] for m in labels] + [1])
+    return [{"month": m, "count": per_month[m], "share": per_month[m] / peak} for m in labels]
+
+
+def _dashboard(context: WebContext) -> dict[str, Any]:
+    stores = [store_info(context.runtime, row) for row in context.runtime.stores.records()]
+    return {
+        "stores": stores,
+        "growth": growth(context),
+        "messages": sum(s.get("messages", 0) for s in stores),
+        "raw_bytes": sum(s.get("rawBytes", 0) for s in stores),
+        "users": len(context.runtime.users.list()),
+        "events": context.runtime.audit.recent(15),
+    }
+
+
+async def dashboard(request: Request) -> Response:
+    await admin_visit(request)
+    context = web(request)
+    values = await run_in_threadpool(_dashboard, context)
+    return context.render(request, "admin/dashboard.html", **values)
+
+
+async def stores_page(request: Request) -> Response:
+    await admin_visit(request)
+    context = web(request)
+    rows = await run_in_threadpool(context.runtime.stores.records)
+    infos = await run_in_threadpool(lambda: [store_info(context.runtime, r) for r in rows])
+    return context.render(request, "admin/stores.html", stores=infos, states=STATES)
+
+
+def _store_work(context: WebContext, store_id: int, action: str, task: Task) -> dict[str, Any]:
+    store = context.runtime.stores.open(store_id)
+    if action == "verify":
+        report = verify_store(store)
+        context.runtime.audit.record("store.verified", target=str(store_id), ok=report.ok)
+        return report.as_dict()
+    task.total = store.catalog.counts().messages
+
+    def progress(done: int) -> None:
+        task.done = done
+
+    indexed = store.rebuild_index(progress)
+    context.runtime.audit.record("store.index_rebuilt", target=str(store_id), messages=indexed)
+    return {"indexed": indexed}
+
+
+def _change_store(context: WebContext, admin: str, form: FormData, address: str) -> str | None:
+    """Apply a store form; returns a task id for long work."""
+    action = _text(form, "action")
+    registry, audit = context.runtime.stores, context.runtime.audit
+    if action == "create":
+        row = registry.create(StoreSpec(name=_text(form, "name") or "Archive"))
+        audit.record("store.created", admin, address, str(row.id), name=row.name)
+        return None
+    store_id = int(_text(form, "id") or 0)
+    if action == "rename":
+        registry.rename(store_id, _text(form, "name"))
+        audit.record("store.renamed", admin, address, str(store_id), name=_text(form, "name"))
+    elif action == "state":
+        state = _text(form, "state")
+        if state not in STATES:
+            raise InvalidInputError(f"Unknown store state {state!r}.")
+        registry.set_state(store_id, state)
+        audit.record("store.state_changed", admin, address, str(store_id), state=state)
+    elif action in ("verify", "rebuild-index"):
+        registry.record(store_id)  # unknown ids fail now, not in the background
+        task = context.tasks.start(
+            f"{action} store {store_id}", 0, lambda t: _store_work(context, store_id, action, t)
+        )
+        return task.id
+    else:
+        raise InvalidInputError(f"Unknown action {action!r}.")
+    return None
+
+
+async def change_store(request: Request) -> Response:
+    admin = await admin_visit(request)
+    context = web(request)
+    form = await request.form()
+    try:
+        task = await run_in_threadpool(
+            _change_store, context, admin.user.name, form, client_address(request)
+        )
+    except (MailkeepError, ValueError) as exc:
+        rows = await run_in_threadpool(context.runtime.stores.records)
+        infos = await run_in_threadpool(lambda: [store_info(context.runtime, r) for r in rows])
+        return context.render(
+            request, "admin/stores.html", 400, stores=infos, states=STATES, error=str(exc)
+        )
+    target = f"/admin/stores?task={task}" if task else "/admin/stores"
+    return RedirectResponse(target, status_code=303)
+
+
+async def store_task(request: Request) -> Response:
+    await admin_visit(request)
+    task = web(request).tasks.get(request.path_params["id"])
+    if task is None:
+        return JSONResponse({"error": "not_found", "message": "No such task."}, 404)
+    return JSONResponse(task.as_dict())
+
+
+async def indexing_page(request: Request) -> Response:
+    await admin_visit(request)
+    context = web(request)
+    chosen = await run_in_threadpool(context.runtime.setting, "index.attachment_kinds")
+    return context.render(
+        request, "admin/indexing.html", kinds=ATTACHMENT_KINDS, chosen=set(chosen)
+    )
+
+
+async def change_indexing(request: Request) -> Response:
+    admin = await admin_visit(request)
+    context = web(request)
+    form = await request.form()
+    chosen = [k for k in ATTACHMENT_KINDS if k in form.getlist("kinds")]
+    await run_in_threadpool(context.runtime.set_setting, "index.attachment_kinds", ",".join(chosen))
+    await run_in_threadpool(
+        context.runtime.audit.record, "settings.changed", admin.user.name,
+        client_address(request), "index.attachment_kinds", value=chosen,
+    )  # fmt: skip
+    return RedirectResponse("/admin/indexing?saved=1", status_code=303)
+
+
+routes = [
+    Route("/admin", dashboard, methods=["GET"]),
+    Route("/admin/stores", stores_page, methods=["GET"]),
+    Route("/admin/stores", change_store, methods=["POST"]),
+    Route("/admin/tasks/{id}", store_task, methods=["GET"]),
+    Route("/admin/indexing", indexing_page, methods=["GET"]),
+    Route("/admin/indexing", change_indexing, methods=["POST"]),
+]

@@ -1,0 +1,143 @@
+"""Administrators manage users: create, change properties and privileges, set passwords,
+grant access to archives, rename and delete (the user archive is always kept)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from mailkeep.access.permissions import canonical_archive, known_archives
+from mailkeep.access.web.context import WebContext, web
+from mailkeep.access.web.guard import Visit, admin_visit, client_address
+from mailkeep.errors import InvalidInputError, MailkeepError
+from mailkeep.master.grants import parse_archive_privileges
+from mailkeep.master.users import PRIVILEGES
+
+EDITABLE_PRIVILEGES = tuple(p for p in PRIVILEGES if p != "none")
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name, "")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _emails(form: FormData) -> tuple[str, ...]:
+    return tuple(
+        e.strip() for e in _text(form, "emails").replace(",", "\n").split("\n") if e.strip()
+    )
+
+
+def _privileges(form: FormData) -> tuple[str, ...]:
+    chosen = form.getlist("privileges")
+    return tuple(p for p in EDITABLE_PRIVILEGES if p in chosen)
+
+
+async def users_page(request: Request) -> Response:
+    await admin_visit(request)
+    context = web(request)
+    users = await run_in_threadpool(context.runtime.users.list)
+    return context.render(request, "admin/users.html", users=users, privileges=EDITABLE_PRIVILEGES)
+
+
+def _create(context: WebContext, admin: Visit, form: FormData, address: str) -> str:
+    name = _text(form, "name")
+    password = _text(form, "password")
+    user = context.runtime.users.create(
+        name, _emails(form), _privileges(form), password or None, _text(form, "full_name")
+    )
+    context.runtime.audit.record("user.created", admin.user.name, address, user.name)
+    return user.name
+
+
+async def create_user(request: Request) -> Response:
+    admin = await admin_visit(request)
+    context = web(request)
+    form = await request.form()
+    try:
+        name = await run_in_threadpool(_create, context, admin, form, client_address(request))
+    except MailkeepError as exc:
+        users = await run_in_threadpool(context.runtime.users.list)
+        return context.render(
+            request, "admin/users.html", 400, users=users, privileges=EDITABLE_PRIVILEGES,
+            error=str(exc), form=dict(form),
+        )  # fmt: skip
+    return RedirectResponse(f"/admin/users/{name}", status_code=303)
+
+
+def _user_values(context: WebContext, name: str) -> dict[str, Any]:
+    user = context.runtime.users.get(name)
+    return {
+        "user": user,
+        "grants": context.runtime.grants.of_user(user.id),
+        "archives": list(known_archives(context.runtime)),
+        "privileges": EDITABLE_PRIVILEGES,
+    }
+
+
+async def user_page(request: Request) -> Response:
+    await admin_visit(request)
+    context = web(request)
+    values = await run_in_threadpool(_user_values, context, request.path_params["name"])
+    return context.render(request, "admin/user.html", **values)
+
+
+def _apply(context: WebContext, admin: str, name: str, form: FormData, address: str) -> str:
+    """Apply one form's change; returns the user's (possibly new) name."""
+    action = _text(form, "action")
+    users, audit = context.runtime.users, context.runtime.audit
+    if action == "properties":
+        users.update(name, full_name=_text(form, "full_name"), emails=_emails(form))
+        audit.record("user.updated", admin, address, name)
+    elif action == "privileges":
+        users.set_privileges(name, _privileges(form))
+        audit.record("user.privileges_changed", admin, address, name, privileges=_privileges(form))
+    elif action == "password":
+        users.set_password(name, _text(form, "password"))  # also ends the user's sessions
+        audit.record("user.password_changed", admin, address, name)
+    elif action == "grant":
+        archive = canonical_archive(context.runtime, _text(form, "archive"))
+        chosen = ",".join(str(v) for v in form.getlist("archive_privileges")) or "none"
+        context.runtime.grants.set(name, archive, parse_archive_privileges(chosen))
+        audit.record(
+            "archive.access_changed", admin, address, name, archive=archive, privileges=chosen
+        )
+    elif action == "rename":
+        name = users.rename(name, _text(form, "new_name")).name
+        audit.record("user.renamed", admin, address, name)
+    elif action == "delete":
+        if name.lower() == admin.lower():
+            raise InvalidInputError("You cannot delete your own user.")
+        users.delete(name)
+        audit.record("user.deleted", admin, address, name)
+        return ""
+    else:
+        raise InvalidInputError(f"Unknown action {action!r}.")
+    return name
+
+
+async def change_user(request: Request) -> Response:
+    admin = await admin_visit(request)
+    context = web(request)
+    form = await request.form()
+    name = request.path_params["name"]
+    try:
+        name = await run_in_threadpool(
+            _apply, context, admin.user.name, name, form, client_address(request)
+        )
+    except MailkeepError as exc:
+        values = await run_in_threadpool(_user_values, context, name)
+        return context.render(request, "admin/user.html", 400, error=str(exc), **values)
+    return RedirectResponse(f"/admin/users/{name}" if name else "/admin/users", status_code=303)
+
+
+routes = [
+    Route("/admin/users", users_page, methods=["GET"]),
+    Route("/admin/users", create_user, methods=["POST"]),
+    Route("/admin/users/{name}", user_page, methods=["GET"]),
+    Route("/admin/users/{name}", change_user, methods=["POST"]),
+]

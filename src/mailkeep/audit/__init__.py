@@ -1,0 +1,1 @@
+"""The named-event catalogue and the audit log it feeds."""

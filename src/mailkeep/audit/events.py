@@ -1,0 +1,44 @@
+"""The catalogue of named events.
+
+Every event mailkeep records (audit log, structured logs, later metrics) has a name from this
+catalogue, so that administrators can filter on stable names and a test can check that each
+is documented. Later features (compliance, directory sync, jobs) extend the catalogue here.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+_EVENTS = {
+    "login.succeeded": "A user logged on (web, API or IMAP).",
+    "login.failed": "A logon was refused: wrong password, unknown user, no login privilege, "
+    "or the default admin password from a remote address.",
+    "login.throttled": "A logon was refused because of too many recent failures.",
+    "logout": "A user logged off.",
+    "user.created": "A user was created.",
+    "user.updated": "A user's full name, email addresses or other properties changed.",
+    "user.renamed": "A user was renamed (the user archive keeps its name).",
+    "user.deleted": "A user was deleted (the user archive is kept).",
+    "user.password_changed": "A user's password was set or changed.",
+    "user.privileges_changed": "A user's global privileges changed.",
+    "archive.access_changed": "A user's privileges on a user archive changed.",
+    "message.viewed": "A user opened an archived message.",
+    "message.downloaded": "A user downloaded an archived message or one of its attachments.",
+    "messages.uploaded": "A user uploaded files into a user archive.",
+    "store.created": "An archive store was created.",
+    "store.renamed": "An archive store was renamed.",
+    "store.state_changed": "An archive store's requested state changed.",
+    "store.verified": "An archive store was verified.",
+    "store.index_rebuilt": "An archive store's search index was rebuilt.",
+    "settings.changed": "A setting was changed.",
+    "certificate.created": "A new self-signed TLS certificate was generated.",
+}
+
+EVENTS: MappingProxyType[str, str] = MappingProxyType(_EVENTS)
+
+
+def check_event(name: str) -> str:
+    """``name`` if it is in the catalogue; a ValueError otherwise (a programming error)."""
+    if name not in EVENTS:
+        raise ValueError(f"event {name!r} is not in the catalogue (mailkeep.audit.events)")
+    return name
