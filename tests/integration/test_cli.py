@@ -216,8 +216,8 @@ def test_store_commands(data: Path, tmp_path: Path) -> None:
 
 def test_user_list_and_config(data: Path) -> None:
     users = mkjson(data, "user", "list")
-    assert [u["name"] for u in users] == ["alice"]
-    assert users[0]["emails"] == ["alice@example.com"]
+    assert [u["name"] for u in users] == ["admin", "alice"]  # init creates the admin
+    assert users[1]["emails"] == ["alice@example.com"]
     mk(data, "user", "create", "alice", ok=False)
     mk(data, "user", "create", "eve", "--privileges", "root", ok=False)
     assert mkjson(data, "config", "set", "store.rollover_messages", "1000") == {

@@ -80,7 +80,7 @@ def create_self_signed(data_dir: Path, host: str | None = None) -> CertificatePa
         .sign(key, hashes.SHA256())
     )
     directory = data_dir / CERT_DIR
-    directory.mkdir(mode=0o700, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     pair = CertificatePair(directory / SELF_SIGNED_CERT, directory / SELF_SIGNED_KEY)
     _write_private(
         pair.key,
@@ -105,7 +105,7 @@ def from_pkcs12(data_dir: Path, path: Path, password: str) -> CertificatePair:
     if key is None or cert is None:
         raise InvalidInputError(f"PKCS#12 file {path} holds no certificate with a private key.")
     directory = data_dir / CERT_DIR
-    directory.mkdir(mode=0o700, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     pair = CertificatePair(directory / "pkcs12.crt", directory / "pkcs12.key")
     _write_private(
         pair.key,
