@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from mailkeep.ingest.pipeline import ImportResult, Pipeline, Progress, default_steps
 from mailkeep.runtime import Runtime
 from mailkeep.sources.base import MessageSource
 from mailkeep.store.rollover import Rollover
 
-# One writer per archive store: imports started concurrently in one process (web uploads,
-# jobs) take turns rather than contend for the store's writer lock.
-_ONE_IMPORT_AT_A_TIME = threading.Lock()
+# One writer per archive store: imports and index rebuilds started concurrently in one process
+# (web uploads, jobs, admin pages) take turns rather than contend for the store's writer lock.
+_STORE_WRITES = threading.Lock()
+
+
+@contextmanager
+def store_writes() -> Iterator[None]:
+    """Hold this process's turn to write to archive stores."""
+    with _STORE_WRITES:
+        yield
 
 
 def import_source(
@@ -21,7 +30,7 @@ def import_source(
 
     Returns when every archived message is durable and indexed.
     """
-    with _ONE_IMPORT_AT_A_TIME:
+    with store_writes():
         return _run(runtime, source, archive, progress)
 
 

@@ -158,12 +158,24 @@ def update(
     name: str,
     full_name: str | None = typer.Option(None, "--full-name"),
     email: list[str] | None = typer.Option(None, "--email", help="Replace email addresses."),
+    auth_mode: str | None = typer.Option(
+        None, "--auth-mode", help="integrated or directoryServices."
+    ),
+    dn: str | None = typer.Option(None, "--dn", help="Distinguished name in the directory."),
+    pop3_user: list[str] | None = typer.Option(
+        None, "--pop3-user", help="POP3 user name (repeat; replaces the list)."
+    ),
     json: bool = JsonOption,
 ) -> None:
-    """Change a user's full name or email addresses."""
+    """Change a user's full name, email addresses, authentication mode, DN or POP3 names."""
     with runtime(ctx) as rt:
         user = rt.users.update(
-            name, full_name=full_name, emails=tuple(email) if email is not None else None
+            name,
+            full_name=full_name,
+            emails=tuple(email) if email is not None else None,
+            auth_mode=auth_mode,
+            distinguished_name=dn,
+            pop3_user_names=tuple(pop3_user) if pop3_user is not None else None,
         )
         rt.audit.record("user.updated", "cli", target=user.name)
     _done(user, json, f"Updated {user.name}.")

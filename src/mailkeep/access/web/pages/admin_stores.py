@@ -84,7 +84,10 @@ def _store_work(context: WebContext, store_id: int, action: str, task: Task) -> 
     def progress(done: int) -> None:
         task.done = done
 
-    indexed = store.rebuild_index(progress)
+    from mailkeep.ingest.service import store_writes
+
+    with store_writes():
+        indexed = store.rebuild_index(progress)
     context.runtime.audit.record("store.index_rebuilt", target=str(store_id), messages=indexed)
     return {"indexed": indexed}
 
