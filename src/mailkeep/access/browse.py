@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import Counter
+from collections.abc import Callable
 
 from mailkeep.store.registry import StoreRegistry
 
@@ -21,3 +24,42 @@ def archive_counts(stores: StoreRegistry) -> dict[str, int]:
     for store in stores.open_stores():
         counts.update(store.catalog.archives())
     return dict(sorted(counts.items()))
+
+
+class CachedCounts:
+    """Archive and folder counts for pages that show them on every request.
+
+    Counting is a GROUP BY over every entry of every store, too slow to repeat per page at a
+    million messages; counts may lag behind other processes' imports by ``ttl`` seconds, and
+    ``invalidate`` drops them at once after this process archives something.
+    """
+
+    def __init__(self, stores: StoreRegistry, ttl: float = 15.0) -> None:
+        self._stores = stores
+        self._ttl = ttl
+        self._entries: dict[str, tuple[float, dict[str, int]]] = {}
+        self._lock = threading.Lock()
+
+    def _get(self, key: str, compute: Callable[[], dict[str, int]]) -> dict[str, int]:
+        now = time.monotonic()
+        with self._lock:
+            found = self._entries.get(key)
+        if found is not None and now - found[0] < self._ttl:
+            return found[1]
+        value = compute()
+        with self._lock:
+            self._entries[key] = (now, value)
+        return value
+
+    def archives(self) -> dict[str, int]:
+        """As :func:`archive_counts`, cached."""
+        return self._get("\0archives", lambda: archive_counts(self._stores))
+
+    def folders(self, archive: str) -> dict[str, int]:
+        """As :func:`folder_counts`, cached per archive."""
+        return self._get(archive, lambda: folder_counts(self._stores, archive))
+
+    def invalidate(self) -> None:
+        """Forget every cached count (after archiving, moving or deleting mail)."""
+        with self._lock:
+            self._entries.clear()

@@ -64,11 +64,16 @@ def principal_for(runtime: Runtime, user: UserInfo) -> Principal:
     return Principal(user, runtime.grants.of_user(user.id))
 
 
-def known_archives(runtime: Runtime) -> dict[str, int]:
+def known_archives(
+    runtime: Runtime, counts_by_archive: dict[str, int] | None = None
+) -> dict[str, int]:
     """{archive: messages} of every user archive: users' archives (possibly empty) and every
-    archive that holds messages (including those of deleted users)."""
+    archive that holds messages (including those of deleted users). ``counts_by_archive``
+    may supply (cached) message counts."""
     counts = {u.archive: 0 for u in runtime.users.list()}
-    counts.update(archive_counts(runtime.stores))
+    counts.update(
+        archive_counts(runtime.stores) if counts_by_archive is None else counts_by_archive
+    )
     return dict(sorted(counts.items(), key=lambda kv: kv[0].lower()))
 
 

@@ -52,3 +52,31 @@ def test_wrong_key_cannot_open(codec: RecordCodec) -> None:
     _kind, header, nonce, body = split_record(codec.seal_blob(hashlib.sha256(raw).digest(), raw))
     with pytest.raises(CorruptRecordError):
         RecordCodec(b"x" * 32).open(header, nonce, body)
+
+
+def test_records_open_correctly_from_many_threads_at_once(codec: RecordCodec) -> None:
+    """Web requests read one store from many threads: zstd contexts must not be shared."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.conftest import build_message
+
+    samples = [build_message(n, body=f"body {n} " * (200 + n)) for n in range(64)]
+    codec.use_dictionary(_dictionary(samples))
+    records = [codec.seal_blob(hashlib.sha256(raw).digest(), raw) for raw in samples]
+
+    def read_all(_worker: int) -> bool:
+        for _round in range(20):
+            for raw, record in zip(samples, records, strict=True):
+                _kind, plain = codec.open_record(record)
+                if codec.open_blob(plain).raw != raw:
+                    return False
+        return True
+
+    with ThreadPoolExecutor(8) as pool:
+        assert all(pool.map(read_all, range(8)))
+
+
+def _dictionary(samples: list[bytes]) -> bytes:
+    import zstandard
+
+    return zstandard.train_dictionary(4096, samples * 4).as_bytes()

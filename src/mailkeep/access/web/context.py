@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from mailkeep.access.browse import CachedCounts
 from mailkeep.access.web.sessions import SessionStore
 from mailkeep.access.web.tasks import TaskBoard
 from mailkeep.access.web.throttle import LoginThrottle
@@ -47,6 +48,7 @@ class WebContext:
     runtime: Runtime
     sessions: SessionStore
     throttle: LoginThrottle
+    counts: CachedCounts
     tasks: TaskBoard = field(default_factory=TaskBoard)
     templates: Environment = field(default_factory=_environment)
 
@@ -59,7 +61,9 @@ class WebContext:
                 runtime.setting("web.login_failures_per_address"),
             )
         )
-        return cls(runtime, SessionStore(runtime.sessions, idle), throttle)
+        return cls(
+            runtime, SessionStore(runtime.sessions, idle), throttle, CachedCounts(runtime.stores)
+        )
 
     def render(
         self, request: Request, template: str, status: int = 200, **values: Any

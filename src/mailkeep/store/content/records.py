@@ -23,6 +23,7 @@ import hashlib
 import json
 import secrets
 import struct
+import threading
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -70,9 +71,10 @@ class RecordCodec:
     def __init__(self, data_key: bytes) -> None:
         self._aead = AESGCM(data_key)
         self._compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
-        self._decompressors: dict[int, zstandard.ZstdDecompressor] = {
-            0: zstandard.ZstdDecompressor()
-        }
+        # zstd (de)compressor objects must not be used by two threads at once; stores are read
+        # by many threads (web requests), so each thread gets its own decompressors.
+        self._dictionaries: dict[int, bytes | None] = {0: None}
+        self._local = threading.local()
         self.dictionary_id = 0  # id of the dictionary new blobs are compressed with (0: none)
         self._entry_compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
 
@@ -80,13 +82,28 @@ class RecordCodec:
         """Register a zstd dictionary for reading (and, by default, for new blobs)."""
         dictionary = zstandard.ZstdCompressionDict(data)
         dict_id = dictionary.dict_id()
-        self._decompressors[dict_id] = zstandard.ZstdDecompressor(dict_data=dictionary)
+        self._dictionaries[dict_id] = data
         if for_writing:
             # Without precomputing, every compress() call would digest the whole dictionary.
             dictionary.precompute_compress(level=ZSTD_LEVEL)
             self._compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=dictionary)
             self.dictionary_id = dict_id
         return dict_id
+
+    def _decompressor(self, dict_id: int) -> zstandard.ZstdDecompressor | None:
+        """This thread's decompressor for a dictionary id (None: unknown dictionary)."""
+        mine: dict[int, zstandard.ZstdDecompressor] | None = getattr(self._local, "d", None)
+        if mine is None:
+            mine = self._local.d = {}
+        found = mine.get(dict_id)
+        if found is None and dict_id in self._dictionaries:
+            dictionary = self._dictionaries[dict_id]
+            found = mine[dict_id] = (
+                zstandard.ZstdDecompressor()
+                if dictionary is None
+                else zstandard.ZstdDecompressor(dict_data=zstandard.ZstdCompressionDict(dictionary))
+            )
+        return found
 
     def seal_dictionary(self, data: bytes) -> bytes:
         """A DICTIONARY record."""
@@ -131,7 +148,7 @@ class RecordCodec:
         frame = plaintext[_BLOB_PREFIX.size :]
         try:
             dict_id = zstandard.get_frame_parameters(frame).dict_id
-            decompressor = self._decompressors.get(dict_id)
+            decompressor = self._decompressor(dict_id)
             if decompressor is None:
                 raise CorruptRecordError(f"blob needs compression dictionary {dict_id}, not found")
             raw = decompressor.decompress(frame, max_output_size=size)
@@ -144,7 +161,9 @@ class RecordCodec:
     def open_entries(self, plaintext: bytes) -> list[dict[str, Any]]:
         """Decode an ENTRY plaintext into its list of changes."""
         try:
-            text = self._decompressors[0].decompress(plaintext, max_output_size=MAX_RECORD)
+            plain = self._decompressor(0)
+            assert plain is not None
+            text = plain.decompress(plaintext, max_output_size=MAX_RECORD)
             value = json.loads(text.decode("utf-8"))
         except (zstandard.ZstdError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise CorruptRecordError(f"entry record does not decode: {exc}") from exc

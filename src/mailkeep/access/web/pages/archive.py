@@ -11,7 +11,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from mailkeep.access.browse import folder_counts
 from mailkeep.access.permissions import AccessDeniedError, Principal, known_archives
 from mailkeep.access.search import SearchResult, search
 from mailkeep.access.web.context import WebContext, web
@@ -65,7 +64,7 @@ class ListRequest:
 
 def _archives_for(context: WebContext, principal: Principal) -> list[tuple[str, int]]:
     readable = principal.readable_archives()
-    archives = known_archives(context.runtime)
+    archives = known_archives(context.runtime, context.counts.archives())
     own = principal.user.archive
     listed = [(a, n) for a, n in archives.items() if readable is None or a in readable]
     return sorted(listed, key=lambda item: (item[0] != own, item[0].lower()))
@@ -78,7 +77,7 @@ def _list(context: WebContext, principal: Principal, ask: ListRequest) -> dict[s
         principal.require(scope)
     tree: FolderNode | None = None
     if scope != "*":
-        tree = folder_tree(folder_counts(context.runtime.stores, scope))
+        tree = folder_tree(context.counts.folders(scope))
     words = ask.query_text()
     query = words or (folder_query(tree, ask.folder) if tree else ALL_MESSAGES)
     if words and ask.folder:

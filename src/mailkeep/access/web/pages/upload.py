@@ -69,6 +69,7 @@ def _import_upload(
             task.done = done
 
         result = import_source(context.runtime, source, archive, progress)
+        context.counts.invalidate()
         outcome = result.as_dict()
         outcome["failures"] = outcome["failures"][:20]
         context.runtime.audit.record(
