@@ -51,8 +51,8 @@ def search(
         found = store.search_index().search(query, archives, sort, limit + offset, 0)
         total += found.total
         hits.extend((store.id, hit) for hit in found.hits)
-    if sort == "date":
-        hits.sort(key=lambda h: (h[1].date, h[0], h[1].entry_id), reverse=True)
+    if sort in ("date", "oldest"):
+        hits.sort(key=lambda h: (h[1].date, h[0], h[1].entry_id), reverse=sort == "date")
     else:
         hits.sort(key=lambda h: h[1].score, reverse=True)
     page = hits[offset : offset + limit]

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
-SortOrder = Literal["date", "relevance"]
+SortOrder = Literal["date", "oldest", "relevance"]  # date: newest first
+SORT_ORDERS: tuple[SortOrder, ...] = ("date", "oldest", "relevance")
 
 
 @dataclass(frozen=True)

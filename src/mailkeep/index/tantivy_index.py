@@ -17,7 +17,13 @@ from types import TracebackType
 import tantivy
 
 from mailkeep.errors import ConflictError, InvalidInputError, MailkeepError
-from mailkeep.index.model import IndexDocument, SearchHit, SearchPage, SortOrder
+from mailkeep.index.model import (
+    SORT_ORDERS,
+    IndexDocument,
+    SearchHit,
+    SearchPage,
+    SortOrder,
+)
 from mailkeep.index.query import QueryNode, Text, parse_query
 from mailkeep.index.querybuild import QueryBuilder, positive_texts
 from mailkeep.index.schema import (
@@ -256,13 +262,13 @@ class TantivyIndex:
     ) -> SearchPage:
         """Run a query in mailkeep's query language (see ``mailkeep.index.query``).
 
-        Date order is newest first; relevance order is BM25 (subject matches weigh double).
-        Hits sorted by date have ``score`` 0.0. ``limit`` is capped at ``MAX_LIMIT``; ``limit=0``
-        only counts.
+        ``date`` is newest first, ``oldest`` oldest first; relevance order is BM25 (subject
+        matches weigh double). Hits sorted by date have ``score`` 0.0. ``limit`` is capped at
+        ``MAX_LIMIT``; ``limit=0`` only counts.
         """
         node = parse_query(query)
-        if sort not in ("date", "relevance"):
-            raise InvalidInputError(f"Unknown sort order {sort!r}: use 'date' or 'relevance'.")
+        if sort not in SORT_ORDERS:
+            raise InvalidInputError(f"Unknown sort order {sort!r}: use {', '.join(SORT_ORDERS)}.")
         if limit < 0 or offset < 0:
             raise InvalidInputError("Search limit and offset must not be negative.")
         if archives is not None and not archives:
@@ -275,9 +281,9 @@ class TantivyIndex:
             tquery,
             limit=max(1, min(limit, MAX_LIMIT)),
             count=True,
-            order_by_field="date" if sort == "date" else None,
+            order_by_field=None if sort == "relevance" else "date",
             offset=offset,
-            order=tantivy.Order.Desc,
+            order=tantivy.Order.Asc if sort == "oldest" else tantivy.Order.Desc,
         )
         total = _result_count(result)
         hits = self._hits(searcher, node, result, sort) if limit else []

@@ -158,3 +158,16 @@ def test_admin_user_management(web_archive: WebArchive, client_factory: Make) ->
     assert "erin2" not in [u.name for u in web_archive.runtime.users.list()]
     names = [e.name for e in web_archive.runtime.audit.recent(20, "user.")]
     assert {"user.created", "user.privileges_changed", "user.renamed", "user.deleted"} <= set(names)
+
+
+def test_oldest_first_order(client_factory: Make) -> None:
+    alice = client_factory("alice")
+    import re
+
+    def subjects(sort: str) -> list[str]:
+        page = alice.get("/search", params={"archive": "alice", "sort": sort}).text
+        return re.findall(r'<span class="subject">([^<]*)</span>', page)
+
+    newest, oldest = subjects("date"), subjects("oldest")
+    assert oldest == list(reversed(newest))
+    assert oldest[0] == "Quarterly report 0"

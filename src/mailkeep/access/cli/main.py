@@ -15,6 +15,7 @@ from mailkeep.access.cli.output import JsonOption, console, emit_json, table
 from mailkeep.access.cli.users import read_password_stdin
 from mailkeep.access.search import search as search_archive
 from mailkeep.errors import InvalidInputError
+from mailkeep.index.model import SORT_ORDERS
 from mailkeep.runtime import CONFIG_FILE, Runtime, default_data_dir
 
 app = typer.Typer(
@@ -98,15 +99,15 @@ def search(
     user: str | None = typer.Option(None, "--user", help="Search only this user's archive."),
     limit: int = typer.Option(50, "--limit", min=1, max=10_000),
     offset: int = typer.Option(0, "--offset", min=0),
-    sort: str = typer.Option("date", "--sort", help="date or relevance."),
+    sort: str = typer.Option("date", "--sort", help="date (newest first), oldest or relevance."),
     json: bool = JsonOption,
 ) -> None:
     """Search the archive with the query language (see docs/search.md)."""
-    if sort not in ("date", "relevance"):
-        raise InvalidInputError("--sort must be date or relevance.")
+    if sort not in SORT_ORDERS:
+        raise InvalidInputError("--sort must be date, oldest or relevance.")
     with runtime(ctx) as rt:
         archives = frozenset({rt.users.get(user).archive}) if user else None
-        results, total = search_archive(rt.stores, query, archives, limit, offset, sort)  # type: ignore[arg-type]
+        results, total = search_archive(rt.stores, query, archives, limit, offset, sort)
     if json:
         emit_json([r.as_dict() for r in results])
         return

@@ -17,6 +17,7 @@ from mailkeep.access.web.context import WebContext, web
 from mailkeep.access.web.folders import ALL_MESSAGES, FolderNode, folder_query, folder_tree
 from mailkeep.access.web.guard import visit
 from mailkeep.errors import MailkeepError
+from mailkeep.index.model import SORT_ORDERS
 
 PAGE_SIZE = 50
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -45,7 +46,7 @@ class ListRequest:
             q=str(params.get("q", "")).strip(),
             filters={k: v for k, v in filters.items() if v},
             page=max(1, int(page)) if page.isdigit() else 1,
-            sort="relevance" if params.get("sort") == "relevance" else "date",
+            sort=str(params.get("sort")) if params.get("sort") in SORT_ORDERS else "date",
         )
 
     def query_text(self) -> str:
@@ -93,7 +94,7 @@ def _list(context: WebContext, principal: Principal, ask: ListRequest) -> dict[s
             allowed,
             PAGE_SIZE,
             (ask.page - 1) * PAGE_SIZE,
-            "relevance" if (ask.sort == "relevance" and words) else "date",
+            "date" if (ask.sort == "relevance" and not words) else ask.sort,  # type: ignore[arg-type]
         )
     except MailkeepError as exc:
         error = str(exc)
