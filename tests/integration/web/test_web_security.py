@@ -190,7 +190,8 @@ def test_session_cookie_flags(client_factory: Make) -> None:
 
 def test_open_redirects_after_login_are_refused(client_factory: Make) -> None:
     client = client_factory()
-    for target in ("https://evil.example/", "//evil.example/", "javascript:alert(1)"):
+    for target in ("https://evil.example/", "//evil.example/", "/\\evil.example/",
+                   "javascript:alert(1)", "/\tevil"):  # fmt: skip
         response = client.post(
             "/login",
             data={"username": "alice", "password": PASSWORD, "next": target},
@@ -252,3 +253,12 @@ def test_non_admins_cannot_use_admin_pages(client_factory: Make) -> None:
 @pytest.mark.parametrize("path", ["/healthz"])
 def test_health_needs_no_session(app_client: TestClient, path: str) -> None:
     assert app_client.get(path).text == "ok"
+
+
+def test_back_links_stay_on_this_site(web_archive: WebArchive, client_factory: Make) -> None:
+    alice = client_factory("alice")
+    for target in ("//evil.example/", "/\\evil.example", "https://evil.example/"):
+        page = alice.get(f"/message/{web_archive.alice_ids[0]}", params={"back": target}).text
+        assert 'href="/" id="back"' in page
+    ok = alice.get(f"/message/{web_archive.alice_ids[0]}", params={"back": "/search?q=x"}).text
+    assert 'href="/search?q=x" id="back"' in ok

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -123,3 +124,18 @@ def set_session_cookie(response: Response, request: Request, token: str) -> None
         secure=request.url.scheme == "https",
         path="/",
     )
+
+
+def local_path(target: str) -> str:
+    """``target`` when it is a path on this site, else ``/``: no scheme, host, protocol-relative
+    ``//`` or ``/\\`` (browsers read a backslash as a slash), and no control characters."""
+    parts = urlsplit(target)
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target[1:2] in ("/", "\\")
+        or any(ord(c) < 32 or c == "\\" for c in target)
+    ):
+        return "/"
+    return target

@@ -8,8 +8,6 @@ name and per address, and every attempt is recorded in the audit log.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -20,6 +18,7 @@ from mailkeep.access.web.guard import (
     SESSION_COOKIE,
     check_same_site,
     client_address,
+    local_path,
     set_session_cookie,
     visit,
 )
@@ -28,18 +27,10 @@ from mailkeep.master.users import UserInfo
 LOCAL_ADDRESSES = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
-def _safe_next(target: str) -> str:
-    """Only paths on this site (no scheme, no host, no protocol-relative ``//``)."""
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/"
-    return target
-
-
 async def login_form(request: Request) -> Response:
     context = web(request)
     return context.render(
-        request, "login.html", next=_safe_next(request.query_params.get("next", "/"))
+        request, "login.html", next=local_path(request.query_params.get("next", "/"))
     )
 
 
@@ -78,7 +69,7 @@ async def login(request: Request) -> Response:
     form = await request.form()
     name = str(form.get("username", "")).strip()
     password = str(form.get("password", ""))
-    target = _safe_next(str(form.get("next", "/")))
+    target = local_path(str(form.get("next", "/")))
     address = client_address(request)
     throttled = context.throttle.blocked(name, address)
     token = await run_in_threadpool(

@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from mailkeep.access.permissions import Principal
 from mailkeep.access.web.context import WebContext, web
-from mailkeep.access.web.guard import client_address, visit
+from mailkeep.access.web.guard import client_address, local_path, visit
 from mailkeep.access.web.mailview import MailView, parse_view, part_bytes
 from mailkeep.access.web.sanitize import has_remote_images, sanitize_html
 from mailkeep.errors import ConflictError, NotFoundError
@@ -81,7 +81,7 @@ async def message_page(request: Request) -> Response:
         view=view,
         remote_images=remote,
         images=request.query_params.get("images") == "1",
-        back=request.query_params.get("back", ""),
+        back=local_path(request.query_params.get("back", "/")),
     )
 
 
