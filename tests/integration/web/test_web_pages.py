@@ -150,6 +150,14 @@ def test_admin_user_management(web_archive: WebArchive, client_factory: Make) ->
     admin.post("/admin/users/erin", data={"csrf": token, "action": "privileges",
                "privileges": ["login", "export"]})  # fmt: skip
     assert web_archive.runtime.users.get("erin").privileges == ("login", "export")
+    admin.post("/admin/users/erin", data={"csrf": token, "action": "properties",
+               "full_name": "Erin F", "emails": "erin@example.com\nerin@example.org",
+               "auth_mode": "directoryServices", "dn": "cn=erin,dc=example",
+               "pop3": "erin1 erin2"})  # fmt: skip
+    erin = web_archive.runtime.users.get("erin")
+    assert erin.emails == ("erin@example.com", "erin@example.org")
+    assert (erin.auth_mode, erin.distinguished_name) == ("directoryServices", "cn=erin,dc=example")
+    assert erin.pop3_user_names == ("erin1", "erin2")
     admin.post("/admin/users/erin", data={"csrf": token, "action": "rename", "new_name": "erin2"})
     assert web_archive.runtime.users.get("erin2").archive == "erin"
     own = admin.post("/admin/users/admin", data={"csrf": token, "action": "delete"})

@@ -16,7 +16,7 @@ from mailkeep.access.web.context import WebContext, web
 from mailkeep.access.web.guard import Visit, admin_visit, client_address
 from mailkeep.errors import InvalidInputError, MailkeepError
 from mailkeep.master.grants import parse_archive_privileges
-from mailkeep.master.users import PRIVILEGES
+from mailkeep.master.users import AUTH_MODES, PRIVILEGES
 
 EDITABLE_PRIVILEGES = tuple(p for p in PRIVILEGES if p != "none")
 
@@ -76,6 +76,7 @@ def _user_values(context: WebContext, name: str) -> dict[str, Any]:
         "grants": context.runtime.grants.of_user(user.id),
         "archives": list(known_archives(context.runtime)),
         "privileges": EDITABLE_PRIVILEGES,
+        "auth_modes": AUTH_MODES,
     }
 
 
@@ -91,7 +92,14 @@ def _apply(context: WebContext, admin: str, name: str, form: FormData, address: 
     action = _text(form, "action")
     users, audit = context.runtime.users, context.runtime.audit
     if action == "properties":
-        users.update(name, full_name=_text(form, "full_name"), emails=_emails(form))
+        users.update(
+            name,
+            full_name=_text(form, "full_name"),
+            emails=_emails(form),
+            auth_mode=_text(form, "auth_mode") or None,
+            distinguished_name=_text(form, "dn"),
+            pop3_user_names=tuple(_text(form, "pop3").split()),
+        )
         audit.record("user.updated", admin, address, name)
     elif action == "privileges":
         users.set_privileges(name, _privileges(form))
