@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from mailkeep.ingest.pipeline import ImportResult, Pipeline, Progress, default_steps
+from mailkeep.ingest.pipeline import ImportResult, Pipeline, Progress, Stored, default_steps
 from mailkeep.runtime import Runtime
 from mailkeep.sources.base import MessageSource
 from mailkeep.store.rollover import Rollover
 
 
 def import_source(
-    runtime: Runtime, source: MessageSource, archive: str | None, progress: Progress | None = None
+    runtime: Runtime,
+    source: MessageSource,
+    archive: str | None,
+    progress: Progress | None = None,
+    on_stored: Stored | None = None,
 ) -> ImportResult:
     """Archive everything ``source`` yields into ``archive`` (None: per-message archives).
 
-    Returns when every archived message is durable and indexed.
+    Returns when every archived message is durable and indexed. ``on_stored`` hears of each
+    message once its user archive holds it durably (incremental sources record it then).
     """
     runtime.pool.start()
     archives = {u.archive.lower(): u.archive for u in runtime.users.list()}
@@ -21,7 +26,10 @@ def import_source(
     rollover.current_store(0)  # fail now, not per batch, if the store cannot be written
     steps = default_steps(runtime.stores, runtime.pool, rollover)
     pipeline = Pipeline(
-        steps, runtime.setting("ingest.batch_size"), lambda a: archives.get(a.lower())
+        steps,
+        runtime.setting("ingest.batch_size"),
+        lambda a: archives.get(a.lower()),
+        on_stored,
     )
     try:
         pipeline.run(source, archive, progress)
