@@ -64,9 +64,13 @@ class Pop3Source:
         """Record a durably archived message in the ledger."""
         self.confirmations.confirm(message.source_id, sha256, duplicate)
 
+    def connect(self) -> poplib.POP3:
+        """A logged-in session (SourceError if that fails)."""
+        return open_pop3(self.endpoint, self.username, self._password)
+
     def messages(self) -> Iterator[SourceMessage]:
         """Connect, list UIDLs and retrieve the new messages."""
-        client = open_pop3(self.endpoint, self.username, self._password)
+        client = self.connect()
         try:
             state = self.confirmations.ledger.folder(self.mailbox, POP3_FOLDER)
             known = state.messages if state else {}

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from mailkeep.access.browse import archive_counts, folder_counts
-from mailkeep.access.cli import imports, stores, users
+from mailkeep.access.cli import imports, profiles, stores, users
 from mailkeep.access.cli.context import data_dir, guarded, runtime
 from mailkeep.access.cli.output import JsonOption, console, emit_json, table
 from mailkeep.access.search import search as search_archive
@@ -24,6 +24,7 @@ app = typer.Typer(
 app.add_typer(users.app, name="user")
 app.add_typer(imports.app, name="import")
 app.add_typer(stores.app, name="store")
+app.add_typer(profiles.app, name="profile")
 config_app = typer.Typer(help="Show and change settings.")
 app.add_typer(config_app, name="config")
 
