@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -171,6 +172,18 @@ class Dovecot:
     def log(self) -> str:
         path = self.directory / "dovecot.log"
         return path.read_text(errors="replace") if path.exists() else ""
+
+    def drop_sessions(self) -> None:
+        """Kill this server's IMAP and POP3 session processes: clients see a dropped connection."""
+        master = int((self.directory / "run" / "master.pid").read_text().split()[0])
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                name = stat.read_text().split("(", 1)[1].rsplit(")", 1)[0]
+            except (OSError, IndexError):
+                continue  # the process ended meanwhile
+            if int(fields[1]) == master and name in ("imap", "pop3"):
+                os.kill(int(stat.parent.name), signal.SIGKILL)
 
     def stop(self) -> None:
         subprocess.run(

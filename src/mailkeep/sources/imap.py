@@ -11,6 +11,7 @@ BODY.PEEK, so archiving never marks mail as read.
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -144,6 +145,8 @@ class ImapMailboxSource:
             uidvalidity = int(status[b"UIDVALIDITY"])
             wanted = set(client.search(self.rules.criteria(datetime.now(UTC).date())))
             present = set(client.search(["ALL"])) if self._known(folder) else wanted
+        except NETWORK_ERRORS:
+            raise  # the connection is gone: the mailbox stops (see messages)
         except (IMAPClientError, imaplib.IMAP4.error) as exc:
             self.protocol.note(self.mailbox, folder, "error", f"folder skipped: {reason(exc)}")
             return
@@ -188,6 +191,8 @@ class ImapMailboxSource:
     ) -> Iterator[SourceMessage]:
         try:
             response = client.fetch(uids, _FETCH_ITEMS)
+        except NETWORK_ERRORS:
+            raise
         except (IMAPClientError, imaplib.IMAP4.error) as exc:
             self.protocol.note(self.mailbox, folder, "error", f"fetch failed: {reason(exc)}")
             self.protocol.count(self.mailbox, folder, "failed", len(uids))
@@ -247,5 +252,6 @@ class ImapMailboxSource:
 def _logout(client: IMAPClient) -> None:
     try:
         client.logout()
-    except Exception:  # the connection may already be gone; the run's outcome is decided
-        return
+    except Exception:  # the connection may already be gone; release the socket anyway
+        with contextlib.suppress(Exception):
+            client.shutdown()
