@@ -186,10 +186,10 @@ class Dovecot:
                 os.kill(int(stat.parent.name), signal.SIGKILL)
 
     def stop(self) -> None:
-        subprocess.run(
-            [DOVECOT, "-c", str(self.directory / "dovecot.conf"), "stop"],
-            check=False,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        """Ask the master to stop (it ends its children within a few seconds, on its own;
+        waiting for that would add seconds to every test)."""
+        try:
+            master = int((self.directory / "run" / "master.pid").read_text().split()[0])
+            os.kill(master, signal.SIGTERM)
+        except (OSError, ValueError, IndexError):
+            return  # not running

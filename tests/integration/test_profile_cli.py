@@ -96,10 +96,16 @@ def test_other_kinds_from_the_cli(data: Path, dovecot: Dovecot, tmp_path: Path) 
         MASTER_USER,
         "--password-stdin",
         "--users",
-        "only:bob",
+        "only:bob,ghost",
         stdin=MASTER_PASSWORD,
     )
     assert _json(data, "profile", "run", "all")["duplicates"] == 1
+    checked = _json(data, "profile", "test", "all")
+    assert checked["ok"] is True
+    assert checked["mailboxes"][0]["folders"] == [{"folder": "INBOX", "archived": True}]
+    _invoke(data, "user", "create", "ghost", "--email", "ghost@example.com")
+    refused = _invoke(data, "profile", "test", "all", "--json")
+    assert refused.exit_code == 1 and json.loads(refused.stdout)["ok"] is False
     for kind in ("multidrop", "journal"):
         created = _json(
             data,

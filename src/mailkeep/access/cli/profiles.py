@@ -64,6 +64,31 @@ def delete(ctx: typer.Context, name: str, json: bool = JsonOption) -> None:
         console.print(f"Deleted profile {info.name}.")
 
 
+@app.command("test")
+@guarded
+def test(ctx: typer.Context, name: str, json: bool = JsonOption) -> None:
+    """Check that every mailbox of a profile opens, and list its folders; archives nothing."""
+    from mailkeep.jobs.check import check_profile
+
+    with runtime(ctx) as rt:
+        profiles = ProfileDirectory(rt.sessions, rt.master_key)
+        profile = profiles.get(name)
+        timeout = rt.setting("jobs.connection_timeout_seconds")
+        report = check_profile(profile, profiles.secrets(name), rt.users.list(), timeout)
+    failed = [m for m in report if not m["ok"]]
+    if json:
+        emit_json({"ok": not failed, "mailboxes": report})
+    else:
+        for mailbox in report:
+            state = "ok" if mailbox["ok"] else f"FAILED: {mailbox['error']}"
+            console.print(f"{mailbox['mailbox']}: {state}", markup=False)
+            for folder in mailbox.get("folders", []):
+                mark = "archived" if folder["archived"] else "skipped"
+                console.print(f"  {folder['folder']} ({mark})", markup=False)
+    if failed:
+        raise fail(f"{len(failed)} of {len(report)} mailboxes cannot be opened")
+
+
 @app.command("run")
 @guarded
 def run(ctx: typer.Context, name: str, json: bool = JsonOption) -> None:
