@@ -52,7 +52,7 @@ def _warm_server(server: Dovecot) -> None:
     client = IMAPClient("127.0.0.1", port=server.imap, ssl=False, timeout=600)
     client.login(USER, PASSWORD)
     client.select_folder("INBOX", readonly=True)
-    client.fetch("1:*", ["FLAGS", "RFC822.SIZE"])
+    client.fetch(client.search(["ALL"]), ["FLAGS", "RFC822.SIZE"])
     client.logout()
 
 
@@ -156,10 +156,10 @@ def main(argv: list[str] | None = None) -> int:
         else bench.prepare_generated(args.count, args.seed)
     )
     work = Path(tempfile.mkdtemp(prefix="mailkeep-bench-imap-"))
-    server = Dovecot(work / "dovecot")
+    served = Path(tempfile.mkdtemp(prefix="mailkeep-bench-dovecot-"))  # chowned to nobody
+    server = Dovecot(served)
     try:
-        (work / "dovecot").mkdir()
-        _fill_mailbox(work / "dovecot", corpus)
+        _fill_mailbox(served, corpus)
         server.start({USER: PASSWORD})
         bench.log(f"{corpus.count:,} messages ({corpus.bytes / 1e6:,.1f} MB) in Dovecot")
         _warm_server(server)
@@ -177,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(served, ignore_errors=True)
     _report(results)
     return 0
 
