@@ -210,3 +210,41 @@ def test_failed_job_notifies_administrators(runtime: Runtime) -> None:
     assert b"Subject: mailkeep: job down failed" in message
     assert b"Cannot connect" in message and b"hunter2" not in message
     assert JobResults(runtime.sessions).list("down")[0].status == "failed"
+
+
+def test_parallel_limit_and_one_run_per_profile(runtime: Runtime, dovecot: Dovecot) -> None:
+    from mailkeep.errors import ConflictError
+
+    fill(dovecot, ALICE, "INBOX", [build_message(1)])
+    runtime.set_setting("jobs.max_parallel", "1")
+    for name in ("one", "two"):
+        create(runtime, name, "imap", server_settings(dovecot, username=ALICE), "alice")
+    runner = JobRunner(runtime)
+    active, peak, lock = [0], [0], threading.Lock()
+    original = runner._run
+    release = threading.Event()
+
+    def tracked(run: object, trigger: str) -> JobOutcome:
+        with lock:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+        release.wait(5)
+        try:
+            return original(run, trigger)  # type: ignore[arg-type]
+        finally:
+            with lock:
+                active[0] -= 1
+
+    runner._run = tracked  # type: ignore[method-assign]
+    threads = [threading.Thread(target=runner.run, args=(n,)) for n in ("one", "two")]
+    for thread in threads:
+        thread.start()
+    while len(runner.running()) < 2:
+        threading.Event().wait(0.01)
+    with pytest.raises(ConflictError):
+        runner.run("one")  # already running (or waiting for a slot)
+    release.set()
+    for thread in threads:
+        thread.join()
+    assert peak[0] == 1
+    assert sorted(r.status for r in runner.results.list()) == ["succeeded", "succeeded"]

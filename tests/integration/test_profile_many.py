@@ -169,3 +169,29 @@ def test_journal_reports_file_the_original_by_envelope(runtime: Runtime, dovecot
     store = next(iter(runtime.stores.open_stores()))
     raws = {store.raw_of(e) for e in store.iter_entries() if e.archive == "carol"}
     assert raws == {original}
+
+
+def test_multidrop_over_pop3_with_starttls(runtime: Runtime, dovecot: Dovecot) -> None:
+    fill(
+        dovecot,
+        "drop@example.com",
+        "INBOX",
+        [
+            _mail("x@example.net", "Bob <bob@example.org>", "hello bob"),
+            _mail("x@example.net", "stranger@example.net", "hello stranger"),
+        ],
+    )
+    settings = {
+        **server_settings(dovecot, "starttls"),
+        "port": dovecot.pop3,
+        "username": "drop@example.com",
+        "protocol": "pop3",
+        "unknown": "archive:alice/Unknown",
+        "delete_after_days": 0,
+    }
+    create(runtime, "drop-pop", "multidrop", settings)
+    result = run(runtime, "drop-pop")
+    assert (result.status, result.archived, result.deleted) == ("succeeded", 2, 2)
+    assert folders(runtime, "bob") == {"Inbox": 1}
+    assert folders(runtime, "alice") == {"Unknown": 1}
+    assert count(dovecot, "drop@example.com") == 0
