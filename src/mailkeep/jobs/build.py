@@ -59,46 +59,47 @@ def build_source(
     timeout: float,
 ) -> JobSource:
     """The source of one run of ``profile``."""
-    settings = profile.settings
+    settings, kind = profile.settings, profile.kind
     endpoint = endpoint_of(settings, timeout)
-    kind = profile.kind
     if kind in ("imap-multi", "imap-csv"):
         accounts = (
             _master_accounts(settings, secrets, users)
             if kind == "imap-multi"
             else _csv_accounts(settings, secrets)
         )
-        multi = MultiMailboxSource(
-            endpoint, accounts, rules_of(settings), ledger, protocol, should_stop
-        )
+        rules = rules_of(settings)
+        multi = MultiMailboxSource(endpoint, accounts, rules, ledger, protocol, should_stop)
         return JobSource(multi, None, list(multi.mailboxes))
     archive = profile.archive if kind in ("imap", "pop3") else None
-    mailbox: Mailbox
-    if settings.get("protocol", kind) == "pop3":
-        mailbox = Pop3Source(
-            endpoint,
-            settings["username"],
-            secrets["password"],
-            archive,
-            ledger,
-            protocol,
-            should_stop,
-        )
-    else:
-        credentials = Credentials(settings["username"], secrets["password"])
-        mailbox = ImapMailboxSource(
-            endpoint,
-            credentials,
-            settings["username"],
-            archive,
-            rules_of(settings),
-            ledger,
-            protocol,
-            should_stop,
-        )
+    mailbox = _one_mailbox(profile, endpoint, secrets, archive, ledger, protocol, should_stop)
     if kind in ("imap", "pop3"):
         return JobSource(mailbox, archive, [mailbox])
     return JobSource(_routed(kind, mailbox, settings, users), None, [mailbox])
+
+
+def _one_mailbox(
+    profile: ProfileInfo,
+    endpoint: Endpoint,
+    secrets: dict[str, Any],
+    archive: str | None,
+    ledger: SyncLedger,
+    protocol: RunProtocol,
+    should_stop: Callable[[], bool],
+) -> Mailbox:
+    settings = profile.settings
+    username, password = settings["username"], secrets["password"]
+    if settings.get("protocol", profile.kind) == "pop3":
+        return Pop3Source(endpoint, username, password, archive, ledger, protocol, should_stop)
+    return ImapMailboxSource(
+        endpoint,
+        Credentials(username, password),
+        username,
+        archive,
+        rules_of(settings),
+        ledger,
+        protocol,
+        should_stop,
+    )
 
 
 def _routed(

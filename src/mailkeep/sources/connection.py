@@ -78,7 +78,7 @@ def open_imap(endpoint: Endpoint, credentials: Credentials) -> IMAPClient:
             timeout=endpoint.timeout,
         )
     except (OSError, IMAPClientError, imaplib.IMAP4.error) as exc:
-        raise SourceError(f"Cannot connect to IMAP server {where}: {_reason(exc)}") from None
+        raise SourceError(f"Cannot connect to IMAP server {where}: {reason(exc)}") from None
     try:
         if endpoint.security == "starttls":
             client.starttls(endpoint.ssl_context())
@@ -96,7 +96,7 @@ def open_imap(endpoint: Endpoint, credentials: Credentials) -> IMAPClient:
         raise SourceError(f"IMAP login as {who} on {where} was refused.") from None
     except (OSError, IMAPClientError, imaplib.IMAP4.error) as exc:
         _close_quietly(client)
-        raise SourceError(f"IMAP server {where} failed during login: {_reason(exc)}") from None
+        raise SourceError(f"IMAP server {where} failed during login: {reason(exc)}") from None
     return client
 
 
@@ -116,7 +116,7 @@ def open_pop3(endpoint: Endpoint, username: str, password: str) -> poplib.POP3:
         if endpoint.security == "starttls":
             client.stls(endpoint.ssl_context())
     except (OSError, poplib.error_proto) as exc:
-        raise SourceError(f"Cannot connect to POP3 server {where}: {_reason(exc)}") from None
+        raise SourceError(f"Cannot connect to POP3 server {where}: {reason(exc)}") from None
     try:
         client.user(username)
         client.pass_(password)
@@ -124,11 +124,12 @@ def open_pop3(endpoint: Endpoint, username: str, password: str) -> poplib.POP3:
         _quit_quietly(client)
         raise SourceError(f"POP3 login as {username} on {where} was refused.") from None
     except OSError as exc:
-        raise SourceError(f"POP3 server {where} failed during login: {_reason(exc)}") from None
+        raise SourceError(f"POP3 server {where} failed during login: {reason(exc)}") from None
     return client
 
 
-def _reason(exc: BaseException) -> str:
+def reason(exc: BaseException) -> str:
+    """A short user-facing reason for a network or protocol error."""
     if isinstance(exc, socket.timeout | TimeoutError):
         return "timed out"
     if isinstance(exc, ssl.SSLError):
@@ -139,11 +140,6 @@ def _reason(exc: BaseException) -> str:
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     return str(text) or type(exc).__name__
-
-
-def reason(exc: BaseException) -> str:
-    """A short user-facing reason for a network or protocol error."""
-    return _reason(exc)
 
 
 def _close_quietly(client: IMAPClient) -> None:
