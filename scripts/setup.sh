@@ -23,6 +23,9 @@ if command -v dpkg >/dev/null 2>&1; then
     if ! (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
       need_pkg postgresql
     fi
+    # The archiving-profile tests start a private Dovecot (IMAP and POP3) as nobody.
+    need_pkg dovecot-imapd
+    need_pkg dovecot-pop3d
   fi
   if [ "${#apt_missing[@]}" -gt 0 ]; then
     echo "setup: installing system packages: ${apt_missing[*]}"

@@ -151,6 +151,52 @@ _ALL = (
         "Largest file a user may upload into an archive from the browser.",
         minimum=1,
     ),
+    Setting(
+        "jobs.max_parallel",
+        int,
+        2,
+        "Archiving jobs that may run at the same time; further jobs wait for a free slot.",
+        minimum=1,
+    ),
+    Setting(
+        "jobs.timeout_seconds",
+        int,
+        0,
+        "Default time limit of an archiving job (0: none); a profile's --timeout overrides it.",
+        minimum=0,
+    ),
+    Setting(
+        "jobs.connection_timeout_seconds",
+        float,
+        60.0,
+        "How long a job waits for a mail server to answer before giving up on the connection.",
+        minimum=1.0,
+    ),
+    Setting(
+        "notify.smtp_host",
+        str,
+        "",
+        "SMTP relay for notifications about failed jobs (empty: no notifications).",
+    ),
+    Setting("notify.smtp_port", int, 25, "Port of the SMTP relay.", minimum=1),
+    Setting(
+        "notify.smtp_security",
+        str,
+        "none",
+        "Transport security towards the SMTP relay: none, starttls or tls.",
+    ),
+    Setting(
+        "notify.from",
+        str,
+        "mailkeep@localhost",
+        "Sender address of notifications.",
+    ),
+    Setting(
+        "notify.recipients",
+        list,
+        [],
+        "Who is notified (empty: every user with the admin privilege and an email address).",
+    ),
 )
 
 SETTINGS: dict[str, Setting] = {s.name: s for s in _ALL}

@@ -37,6 +37,8 @@ from mailkeep.store.rollover import Rollover
 MAX_BATCH_BYTES = 32 * 1024 * 1024  # two batches are in flight at once
 MAX_MESSAGE_BYTES = 1 << 30  # far above any mail server's limit; keeps records well in range
 Progress = Callable[[int, int], None]  # (messages seen, bytes or messages done) after each batch
+# Called (in the writer thread) for each message the archive now holds durably.
+Stored = Callable[[SourceMessage, bytes, bool], None]  # (message, sha256, was a duplicate)
 
 
 @dataclass
@@ -86,8 +88,10 @@ class Pipeline:
         steps: tuple[Step, ...],
         batch_size: int,
         resolve_archive: Callable[[str], str | None],
+        on_stored: Stored | None = None,
     ) -> None:
         self.steps = steps
+        self._on_stored = on_stored
         self.batch_size = batch_size
         self._resolve = resolve_archive
         self.result = ImportResult()
@@ -175,12 +179,15 @@ class Pipeline:
 
     def _count(self, batch: IngestBatch) -> None:
         for item in batch.items:
+            if item.status == "failed":
+                self.result.add_failure(item.message.source_id, item.failed_step, item.error)
+                continue
             if item.status == "archived":
                 self.result.archived += 1
             elif item.status == "duplicate":
                 self.result.duplicates += 1
-            elif item.status == "failed":
-                self.result.add_failure(item.message.source_id, item.failed_step, item.error)
+            if self._on_stored is not None and item.status != "pending":
+                self._on_stored(item.message, item.sha256, item.status == "duplicate")
 
     @staticmethod
     def _fail_pending(batch: IngestBatch, step: str, error: str) -> None:

@@ -1,10 +1,10 @@
-"""Tables of the master database: users, the archive store registry and settings."""
+"""Tables of the master database: users, stores, settings, access, profiles and jobs."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -100,3 +100,76 @@ class AccessSession(Base):
     user_agent: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class ArchivingProfile(Base):
+    """A saved archiving profile: a source, its settings, target archive and schedule.
+
+    ``secrets`` holds the credentials as JSON sealed with the master key; nothing else in the
+    row is secret, so it can be shown.
+    """
+
+    __tablename__ = "archiving_profiles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    archive: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    owner: Mapped[str] = mapped_column(String(255), default="")
+    settings: Mapped[str] = mapped_column(Text, default="{}")  # JSON object
+    secrets: Mapped[str] = mapped_column(Text, default="")  # sealed JSON object
+    schedule: Mapped[str] = mapped_column(String(255), default="")  # "" = run on demand
+    timeout_seconds: Mapped[int] = mapped_column(Integer, default=0)  # 0 = no limit
+    next_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class JobResult(Base):
+    """One run of a profile: when, how it ended, counts and the readable protocol."""
+
+    __tablename__ = "job_results"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    profile_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    profile_name: Mapped[str] = mapped_column(String(255))
+    trigger: Mapped[str] = mapped_column(String(16), default="manual")
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    status: Mapped[str] = mapped_column(String(32), default="running")
+    archived: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    deleted: Mapped[int] = mapped_column(Integer, default=0)
+    protocol: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
+
+
+class SyncFolder(Base):
+    """A source folder's UIDVALIDITY as last seen by a profile (0 for POP3)."""
+
+    __tablename__ = "sync_folders"
+
+    profile_id: Mapped[int] = mapped_column(
+        ForeignKey("archiving_profiles.id", ondelete="CASCADE"), primary_key=True
+    )
+    mailbox: Mapped[str] = mapped_column(String(255), primary_key=True)
+    folder: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+
+
+class SyncMessage(Base):
+    """A message a profile durably archived from a source folder (the sync ledger)."""
+
+    __tablename__ = "sync_messages"
+    __table_args__ = (UniqueConstraint("profile_id", "mailbox", "folder", "uid"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    profile_id: Mapped[int] = mapped_column(
+        ForeignKey("archiving_profiles.id", ondelete="CASCADE"), index=True
+    )
+    mailbox: Mapped[str] = mapped_column(String(255))
+    folder: Mapped[str] = mapped_column(String(1024))
+    uid: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    archives: Mapped[str] = mapped_column(Text, default="")  # newline separated
+    message_date: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -10,14 +10,16 @@ re-derived from content on the next open for writing.
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, ParamSpec, TypeVar
 
 from mailkeep.errors import ConflictError, MailkeepError, NotFoundError
 from mailkeep.index.model import IndexDocument, SearchIndex
@@ -38,6 +40,22 @@ INDEX_COMMIT_DOCS = 5000
 INDEX_COMMIT_SECONDS = 5.0
 CATCH_UP_SLICE = 500  # messages re-derived at a time when catching up or rebuilding
 LISTING_CHARS = 1000
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _serialised(method: Callable[P, R]) -> Callable[P, R]:
+    """Run a method under the store's write lock: jobs in one process share one open store,
+    while its container writer, entry ids and tantivy writer allow one writer at a time."""
+
+    @functools.wraps(method)
+    def locked(*args: P.args, **kwargs: P.kwargs) -> R:
+        store = args[0]
+        assert isinstance(store, ArchiveStore)
+        with store.write_lock:
+            return method(*args, **kwargs)
+
+    return locked
 
 
 class StoreBusyError(MailkeepError):
@@ -80,6 +98,7 @@ class ArchiveStore:
         self.reader = ContainerReader(self.content_dir)
         self._writer: ContainerWriter | None = None
         self._lock: IO[bytes] | None = None
+        self.write_lock = threading.RLock()
         self._index: TantivyIndex | None = None
         self._index_writable = False
         self._next_id = 0
@@ -90,6 +109,7 @@ class ArchiveStore:
 
     # -- opening for write ----------------------------------------------------------------
 
+    @_serialised
     def open_writer(self) -> None:
         """Take the writer lock, cut uncommitted container tails, finish pending indexing."""
         if self._writer is not None:
@@ -104,6 +124,7 @@ class ArchiveStore:
             self.catalog.queue_all_for_index()
         self.catch_up_index()
 
+    @_serialised
     def release_writer(self) -> None:
         """Stop writing (the store stays open for reading): flush and close the index writer,
         the container writer and the writer lock. Used when a store stops being current."""
@@ -154,6 +175,7 @@ class ArchiveStore:
 
     # -- writing ------------------------------------------------------------------------
 
+    @_serialised
     def archive(self, items: Sequence[Incoming]) -> list[ArchivedEntry]:
         """Write a batch durably; returns one outcome per item, in order.
 
@@ -227,6 +249,7 @@ class ArchiveStore:
             defects=d.defects,
         )
 
+    @_serialised
     def move(self, entry_id: int, folder: str) -> None:
         """File an entry under another folder of its user archive."""
         self.require_content_writes()
@@ -238,6 +261,7 @@ class ArchiveStore:
         self.catalog.commit_batch(batch)
         self._add_to_index(self.derive_documents([replace(entry, folder=folder)]))
 
+    @_serialised
     def remove(self, entry_ids: Sequence[int]) -> None:
         """Remove entries (retention, deletion); their blobs are reclaimed by ``compact``."""
         self.require_content_writes()
@@ -258,6 +282,7 @@ class ArchiveStore:
         if len(self._unindexed) >= INDEX_COMMIT_DOCS or due:
             self.flush_index()
 
+    @_serialised
     def flush_index(self) -> None:
         """Commit pending index changes and clear them from the catalog's index queue."""
         if self._index is not None and self._index_writable and self._unindexed:
@@ -301,6 +326,7 @@ class ArchiveStore:
         derived = self.deriver.derive(raws)
         return [document_for(e, d.document) for e, d in zip(entries, derived, strict=True)]
 
+    @_serialised
     def rebuild_index(self, progress: Callable[[int], None] | None = None) -> int:
         """Drop the index and rebuild it from content; returns documents indexed."""
         self.open_writer()
@@ -317,6 +343,7 @@ class ArchiveStore:
         self.catalog.queue_all_for_index()
         return self.catch_up_index(progress)
 
+    @_serialised
     def rebuild_archive_index(self, archive: str) -> int:
         """Re-derive the index documents of one user archive; returns documents indexed."""
         self.open_writer()
@@ -358,6 +385,7 @@ class ArchiveStore:
         """The index for searching (never takes the writer lock)."""
         return self.index(writable=self._index_writable)
 
+    @_serialised
     def close(self) -> None:
         """Flush the index, release the writer lock and every handle."""
         try:

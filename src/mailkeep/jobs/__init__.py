@@ -1,0 +1,1 @@
+"""Archiving profiles and the jobs that run them: ledger, runner, scheduler, notifications."""

@@ -1,0 +1,128 @@
+"""Job results in the master database: one row per run, written at start and at the end."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from mailkeep.master.models import JobResult
+
+STATUSES = (
+    "running",
+    "succeeded",
+    "failed",
+    "cancelled",
+    "completedWithErrors",
+    "completedWithWarnings",
+)
+
+
+@dataclass
+class JobOutcome:
+    """How one run ended: status, counts and the readable protocol."""
+
+    status: str
+    archived: int = 0
+    duplicates: int = 0
+    failed: int = 0
+    deleted: int = 0
+    protocol: list[dict[str, Any]] | None = None
+    id: int = 0
+    profile: str = ""
+    trigger: str = "manual"
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape of ``profile run --json`` and ``profile results --json``."""
+        return {
+            "id": self.id,
+            "profile": self.profile,
+            "trigger": self.trigger,
+            "startedAt": self.started_at,
+            "endedAt": self.ended_at,
+            "status": self.status,
+            "archived": self.archived,
+            "duplicates": self.duplicates,
+            "failed": self.failed,
+            "deleted": self.deleted,
+            "protocol": self.protocol or [],
+        }
+
+
+def _outcome(row: JobResult) -> JobOutcome:
+    return JobOutcome(
+        row.status,
+        row.archived,
+        row.duplicates,
+        row.failed,
+        row.deleted,
+        json.loads(row.protocol),
+        row.id,
+        row.profile_name,
+        row.trigger,
+        row.started_at,
+        row.ended_at,
+    )
+
+
+class JobResults:
+    """Recording and listing job results."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def start(self, profile_id: int, profile: str, trigger: str) -> JobOutcome:
+        """Record that a run started (status ``running``)."""
+        with self._sessions.begin() as session:
+            row = JobResult(
+                profile_id=profile_id,
+                profile_name=profile,
+                trigger=trigger,
+                started_at=datetime.now(UTC),
+                status="running",
+            )
+            session.add(row)
+        return _outcome(row)
+
+    def finish(self, outcome: JobOutcome) -> JobOutcome:
+        """Record how a run ended."""
+        with self._sessions.begin() as session:
+            row = session.get(JobResult, outcome.id)
+            assert row is not None
+            row.status = outcome.status
+            row.ended_at = datetime.now(UTC)
+            row.archived, row.duplicates = outcome.archived, outcome.duplicates
+            row.failed, row.deleted = outcome.failed, outcome.deleted
+            row.protocol = json.dumps(outcome.protocol or [], ensure_ascii=False)
+        return _outcome(row)
+
+    def list(self, profile: str | None = None, limit: int = 50) -> list[JobOutcome]:
+        """The newest results first, optionally for one profile."""
+        query = select(JobResult).order_by(JobResult.id.desc()).limit(limit)
+        if profile is not None:
+            query = query.where(JobResult.profile_name == profile)
+        with self._sessions() as session:
+            return [_outcome(r) for r in session.scalars(query)]
+
+    def mark_interrupted(self) -> int:
+        """Runs left ``running`` by a stopped process become ``failed``; returns how many."""
+        note = {
+            "mailbox": "",
+            "folder": "",
+            "level": "error",
+            "message": "interrupted: "
+            "mailkeep stopped during the run; a rerun continues where it stopped",
+        }
+        with self._sessions.begin() as session:
+            rows = list(session.scalars(select(JobResult).where(JobResult.status == "running")))
+            for row in rows:
+                row.status = "failed"
+                row.ended_at = datetime.now(UTC)
+                row.protocol = json.dumps([*json.loads(row.protocol), note])
+        return len(rows)

@@ -1,0 +1,110 @@
+"""Runs profiles on their schedules; hosted by the long-running ``mailkeep serve`` process.
+
+The next run time of every scheduled profile is kept in the master database and is moved on
+*before* a run starts, so a restart (or a crash mid-run) never runs the same slot twice. Slots
+missed while mailkeep was down are run once at start, not once per missed slot. Runs that were
+in progress when the process stopped are recorded as failed ("interrupted") at the next start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from mailkeep.jobs.profiles import ProfileInfo
+from mailkeep.jobs.runner import JobRunner
+from mailkeep.jobs.schedule import parse_schedule
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    # SQLite returns stored UTC times without their zone.
+    return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
+
+
+class Scheduler:
+    """Start with ``await start()``, stop with ``await stop()``; ``tick()`` does one pass."""
+
+    def __init__(self, runner: JobRunner, clock: Clock = _utc_now, poll_seconds: float = 30.0):
+        self.runner = runner
+        self._clock = clock
+        self._poll = poll_seconds
+        self._loop_task: asyncio.Task[None] | None = None
+        self._jobs: set[asyncio.Task[object]] = set()
+
+    async def start(self) -> None:
+        """Record interrupted runs, then check schedules every ``poll_seconds``."""
+        if self._loop_task is not None:
+            return
+        interrupted = await asyncio.to_thread(self.runner.results.mark_interrupted)
+        if interrupted:
+            log.warning("%d job(s) were interrupted by the last stop", interrupted)
+        self._loop_task = asyncio.create_task(self._loop(), name="mailkeep-scheduler")
+
+    async def stop(self, cancel_running: bool = True) -> None:
+        """Stop scheduling; cancel running jobs (they end as ``cancelled``) and wait for them."""
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop_task
+            self._loop_task = None
+        if cancel_running:
+            for name in self.runner.running():
+                self.runner.cancel(name)
+        if self._jobs:
+            await asyncio.gather(*self._jobs, return_exceptions=True)
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except Exception:  # one bad pass must not end scheduling for good
+                log.exception("scheduler pass failed")
+            await asyncio.sleep(self._poll)
+
+    async def tick(self) -> list[str]:
+        """Start every profile that is due now; returns their names."""
+        now = self._clock()
+        profiles = await asyncio.to_thread(self.runner.profiles.list)
+        running = {n.lower() for n in self.runner.running()}
+        started = []
+        for profile in profiles:
+            if profile.name.lower() in running:
+                continue
+            if not await asyncio.to_thread(self._claim, profile, now):
+                continue
+            task = asyncio.create_task(asyncio.to_thread(self._run, profile.name))
+            self._jobs.add(task)
+            task.add_done_callback(self._jobs.discard)
+            started.append(profile.name)
+        return started
+
+    def _claim(self, profile: ProfileInfo, now: datetime) -> bool:
+        """Whether ``profile`` is due; if so its next run time is moved on first (persisted)."""
+        schedule = parse_schedule(profile.schedule)
+        if schedule is None:
+            return False
+        due = _aware(profile.next_run_at)
+        if due is None:  # scheduled but never planned (e.g. the schedule was just set)
+            self.runner.profiles.set_runs(profile.id, schedule.next_after(now), None)
+            return False
+        if due > now:
+            return False
+        self.runner.profiles.set_runs(profile.id, schedule.next_after(now), now)
+        return True
+
+    def _run(self, name: str) -> object:
+        try:
+            return self.runner.run(name, trigger="schedule")
+        except Exception:  # e.g. the profile was deleted meanwhile; logged, never fatal
+            log.exception("scheduled run of %s failed to start", name)
+            return None
