@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.serialization import BestAvailableEncryption
 
 from mailkeep.runtime import Runtime
 from mailkeep.server.tls import create_self_signed
+from tests.dovecot import Dovecot
 from tests.integration.test_cli import mk, mkjson
 
 
@@ -134,3 +135,78 @@ def test_certificates_self_signed_recreated_pem_and_pkcs12(tmp_path: Path) -> No
         assert wait_healthy(f"https://127.0.0.1:{https}/healthz", context) == "ok"
     mk(data, "config", "set", "web.tls_pkcs12_password", "wrong")
     mk(data, "cert", "show", ok=False)
+
+
+def test_the_server_runs_scheduled_profiles(tmp_path: Path, dovecot: Dovecot) -> None:
+    """The scheduler lives in `mailkeep serve`: a due profile runs without anyone asking."""
+    from datetime import UTC, datetime, timedelta
+
+    from mailkeep.jobs.profiles import ProfileDirectory, ProfileSpec
+    from mailkeep.jobs.results import JobResults
+    from tests.conftest import build_message
+    from tests.integration.conftest import PASSWORD, fill
+    from tests.integration.profiles import server_settings
+
+    fill(dovecot, "alice@example.com", "INBOX", [build_message(n) for n in (1, 2)])
+    data = tmp_path / "data"
+    mkjson(data, "init")
+    with Runtime(data) as runtime:
+        runtime.users.create("alice", ("alice@example.com",))
+        profiles = ProfileDirectory(runtime.sessions, runtime.master_key)
+        spec = ProfileSpec(
+            "hourly", "imap", server_settings(dovecot, username="alice@example.com"),
+            {"password": PASSWORD}, "alice", schedule="every:60",
+        )  # fmt: skip
+        created = profiles.create(spec, datetime.now(UTC))
+        profiles.set_runs(created.id, datetime.now(UTC) - timedelta(minutes=1), None)
+    http = free_port()
+    with serving(data, "--bind", "127.0.0.1", "--http-port", str(http), "--https-port", "0"):
+        wait_healthy(f"http://127.0.0.1:{http}/healthz")
+        deadline = time.monotonic() + 60
+        with Runtime(data) as runtime:
+            results = JobResults(runtime.sessions)
+            while not [r for r in results.list("hourly") if r.ended_at]:
+                assert time.monotonic() < deadline, "the scheduled run did not happen"
+                time.sleep(0.5)
+            outcome = results.list("hourly")[0]
+            assert (outcome.status, outcome.archived, outcome.trigger) == (
+                "succeeded",
+                2,
+                "schedule",
+            )
+            next_run = ProfileDirectory(runtime.sessions, runtime.master_key).get("hourly")
+            assert next_run.next_run_at is not None
+
+
+def test_cli_import_works_beside_a_server_that_archived(tmp_path: Path) -> None:
+    """After the server's own import (an upload) ends, it gives the store back: an
+    administrator's `mailkeep import` in another process succeeds while the server runs."""
+    import re
+
+    from tests.conftest import build_message
+
+    data = tmp_path / "data"
+    mk(data, "init", "--admin-password-stdin", stdin=b"admin pw 12\n")
+    http = free_port()
+    with serving(data, "--bind", "127.0.0.1", "--http-port", str(http), "--https-port", "0"):
+        base = f"http://127.0.0.1:{http}"
+        wait_healthy(f"{base}/healthz")
+        jar = urllib.request.HTTPCookieProcessor()
+        opener = urllib.request.build_opener(jar)
+        opener.open(f"{base}/login", data=b"username=admin&password=admin+pw+12").close()
+        page = opener.open(f"{base}/upload").read().decode()
+        token = re.search(r'data-csrf="([^"]+)"', page)
+        assert token
+        request = urllib.request.Request(  # noqa: S310
+            f"{base}/upload",
+            data=build_message(1),
+            headers={"X-CSRF-Token": token.group(1), "X-Filename": "one.eml"},
+        )
+        task = json.loads(opener.open(request).read())["task"]
+        deadline = time.monotonic() + 60
+        while json.loads(opener.open(f"{base}/tasks/{task}").read())["state"] == "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        (tmp_path / "two.eml").write_bytes(build_message(2))
+        result = mkjson(data, "import", "eml", str(tmp_path / "two.eml"), "--user", "admin")
+        assert result["archived"] == 1

@@ -32,6 +32,10 @@ _EVENTS = {
     "store.index_rebuilt": "An archive store's search index was rebuilt.",
     "settings.changed": "A setting was changed.",
     "certificate.created": "A new self-signed TLS certificate was generated.",
+    "profile.created": "An archiving profile was created.",
+    "profile.deleted": "An archiving profile was deleted (archived mail stays).",
+    "profile.run": "An archiving profile was started by hand.",
+    "profile.cancelled": "A running archiving job was asked to stop.",
 }
 
 EVENTS: MappingProxyType[str, str] = MappingProxyType(_EVENTS)

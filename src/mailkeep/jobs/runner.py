@@ -9,6 +9,7 @@ archive holds).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ from mailkeep.jobs.results import JobOutcome, JobResults
 from mailkeep.runtime import Runtime
 from mailkeep.sources.imap import ImapMailboxSource
 from mailkeep.sources.sync import RunProtocol
+
+log = logging.getLogger("mailkeep.jobs")
 
 MAX_FAILURE_LINES = 200  # failed messages named in a protocol; the count is always exact
 NOTIFY_STATUSES = ("failed", "completedWithErrors")
@@ -72,6 +75,20 @@ class JobRunner:
             return False
         run.cancel.set()
         return True
+
+    def start(self, name: str, trigger: str = "manual") -> None:
+        """Run a profile in a background thread; ConflictError at once if it is running."""
+        profile = self.profiles.get(name)
+        if profile.name.lower() in {n.lower() for n in self.running()}:
+            raise ConflictError(f"Profile {profile.name!r} is already running.")
+
+        def run() -> None:
+            try:
+                self.run(profile.name, trigger)
+            except MailkeepError as exc:  # e.g. started twice at the same moment
+                log.warning("job %s did not start: %s", profile.name, exc)
+
+        threading.Thread(target=run, name=f"job-{profile.name}", daemon=True).start()
 
     def run(self, name: str, trigger: str = "manual") -> JobOutcome:
         """Run a profile to the end and return its recorded result."""

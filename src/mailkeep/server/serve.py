@@ -13,12 +13,16 @@ import logging
 import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import uvicorn
 from starlette.types import ASGIApp
 
 from mailkeep.runtime import Runtime
 from mailkeep.server.tls import CertificatePair, resolve_certificate
+
+if TYPE_CHECKING:
+    from mailkeep.jobs.runner import JobRunner
 
 log = logging.getLogger("mailkeep.server")
 
@@ -62,10 +66,10 @@ def certificate_for(runtime: Runtime) -> CertificatePair:
     )
 
 
-def _servers(runtime: Runtime, listeners: Listeners) -> list[_Listener]:
+def _servers(runtime: Runtime, listeners: Listeners, jobs: JobRunner) -> list[_Listener]:
     from mailkeep.access.web.app import create_app
 
-    app = create_app(runtime)
+    app = create_app(runtime, jobs)
     servers = []
     if listeners.http_port:
         servers.append(_Listener(_config(app, listeners.bind, listeners.http_port, None)))
@@ -90,10 +94,16 @@ def _config(app: ASGIApp, host: str, port: int, pair: CertificatePair | None) ->
 
 
 async def serve(runtime: Runtime, listeners: Listeners) -> None:
-    """Run until SIGTERM/SIGINT, then shut down gracefully."""
-    servers = _servers(runtime, listeners)
+    """Run until SIGTERM/SIGINT, then shut down gracefully (running jobs are cancelled and
+    recorded as such; scheduled ones run again after the restart)."""
+    from mailkeep.jobs.runner import JobRunner, relay_from_settings
+    from mailkeep.jobs.scheduler import Scheduler
+
+    jobs = JobRunner(runtime, relay_from_settings(runtime))
+    servers = _servers(runtime, listeners, jobs)
     if not servers:
         raise SystemExit("Every listener is turned off (all ports are 0); nothing to serve.")
+    scheduler = Scheduler(jobs)
     loop = asyncio.get_running_loop()
 
     def stop() -> None:
@@ -110,10 +120,12 @@ async def serve(runtime: Runtime, listeners: Listeners) -> None:
         "https": listeners.https_port,
         "dataDir": str(runtime.data_dir),
     }
+    await scheduler.start()
     log.info("mailkeep serving", extra={"fields": fields})
     try:
         await asyncio.gather(*(server.serve() for server in servers))
     finally:
+        await scheduler.stop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
     if any(not server.started for server in servers):

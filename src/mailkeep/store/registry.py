@@ -145,6 +145,12 @@ class StoreRegistry:
         for store in list(self._open.values()):
             store.flush_index()
 
+    def release_writers(self) -> None:
+        """Let other processes write again: every open store gives up its writer (reading
+        goes on). Called when this process has no import running."""
+        for store in list(self._open.values()):
+            store.release_writer()
+
     def close(self) -> None:
         """Close every open store."""
         with self._opening:

@@ -108,7 +108,7 @@ def csrf_of(client: TestClient) -> str:
     """The CSRF token of the client's session (from any page)."""
     import re
 
-    page = client.get("/account/password").text
+    page = client.get("/search").text
     found = re.search(r'data-csrf="([^"]+)"', page)
     assert found, page
     return found.group(1)

@@ -15,13 +15,11 @@ from mailkeep.errors import InvalidInputError
 from mailkeep.jobs.accounts import UserSelection, read_accounts_csv
 from mailkeep.jobs.profiles import ProfileDirectory, ProfileSpec
 from mailkeep.jobs.schedule import HELP as SCHEDULE_HELP
+from mailkeep.jobs.specs import folder_settings, server_settings
 from mailkeep.runtime import Runtime
-from mailkeep.sources.connection import SECURITY_CHOICES
 from mailkeep.sources.routing import UnknownRule
 
 create_app = typer.Typer(help="Create an archiving profile.")
-
-_PORTS = {("imap", False): 143, ("imap", True): 993, ("pop3", False): 110, ("pop3", True): 995}
 
 Host = typer.Option(..., "--host", help="Mail server host name.")
 Port = typer.Option(None, "--port", help="Port (default by protocol and security).")
@@ -55,31 +53,6 @@ def _password(password_stdin: bool) -> str:
     if not password:
         raise InvalidInputError("No password on standard input.")
     return password
-
-
-def _server(
-    protocol: str, host: str, port: int | None, security: str, insecure: bool
-) -> dict[str, Any]:
-    if security not in SECURITY_CHOICES:
-        raise InvalidInputError(f"--security must be none, starttls or tls, not {security!r}.")
-    if protocol not in ("imap", "pop3"):
-        raise InvalidInputError(f"--protocol must be imap or pop3, not {protocol!r}.")
-    if port is not None and not 0 < port < 65536:
-        raise InvalidInputError(f"Invalid port {port}.")
-    chosen = port or _PORTS[(protocol, security == "tls")]
-    return {"host": host, "port": chosen, "security": security, "insecure": insecure}
-
-
-def _folders(
-    include: list[str], exclude: list[str], skip_unread: bool, older: int | None, newer: int | None
-) -> dict[str, Any]:
-    return {
-        "include": include,
-        "exclude": exclude,
-        "skip_unread": skip_unread,
-        "older_than_days": older,
-        "newer_than_days": newer,
-    }
 
 
 def _save(ctx: typer.Context, spec: ProfileSpec, json: bool, rt: Runtime | None = None) -> None:
@@ -127,8 +100,8 @@ def create_imap(
 ) -> None:
     """Archive one IMAP mailbox into one user archive."""
     settings = {
-        **_server("imap", host, port, security, insecure),
-        **_folders(include, exclude, skip_unread, older_than_days, newer_than_days),
+        **server_settings("imap", host, port, security, insecure),
+        **folder_settings(include, exclude, skip_unread, older_than_days, newer_than_days),
         "username": username,
         "delete_after_days": delete_after_days,
     }
@@ -155,7 +128,7 @@ def create_pop3(
 ) -> None:
     """Archive one POP3 mailbox into one user archive."""
     settings = {
-        **_server("pop3", host, port, security, insecure),
+        **server_settings("pop3", host, port, security, insecure),
         "username": username,
         "delete_after_days": delete_after_days,
     }
@@ -192,8 +165,8 @@ def create_imap_multi(
 ) -> None:
     """Archive the mailboxes of many users through a master login (each user's email)."""
     settings = {
-        **_server("imap", host, port, security, insecure),
-        **_folders(include, exclude, skip_unread, older_than_days, newer_than_days),
+        **server_settings("imap", host, port, security, insecure),
+        **folder_settings(include, exclude, skip_unread, older_than_days, newer_than_days),
         "master_username": master_username,
         "master_separator": master_separator,
         "users": UserSelection.parse(users).render(),
@@ -226,7 +199,7 @@ def create_imap_csv(
 ) -> None:
     """Archive the IMAP mailboxes listed in a CSV file; missing users are created."""
     accounts = read_accounts_csv(csv.read_text(encoding="utf-8-sig"))
-    server = _server("imap", host, port, security, insecure)
+    server = server_settings("imap", host, port, security, insecure)
     with runtime(ctx) as rt:
         rows = []
         known = {u.name.lower(): u for u in rt.users.list()}
@@ -239,7 +212,7 @@ def create_imap_csv(
             rows.append({"login": account.login, "email": account.email, "user": user.archive})
         settings = {
             **server,
-            **_folders(include, exclude, skip_unread, older_than_days, newer_than_days),
+            **folder_settings(include, exclude, skip_unread, older_than_days, newer_than_days),
             "accounts": rows,
             "delete_after_days": delete_after_days,
         }
@@ -293,7 +266,7 @@ def create_multidrop(
         "schedule": schedule,
         "timeout": timeout,
     }
-    server = _server(protocol, host, port, security, insecure)
+    server = server_settings(protocol, host, port, security, insecure)
     _save(ctx, _routed(ctx, "multidrop", name, server, username, password_stdin, extra), json)
 
 
@@ -323,5 +296,5 @@ def create_journal(
         "schedule": schedule,
         "timeout": timeout,
     }
-    server = _server(protocol, host, port, security, insecure)
+    server = server_settings(protocol, host, port, security, insecure)
     _save(ctx, _routed(ctx, "journal", name, server, username, password_stdin, extra), json)

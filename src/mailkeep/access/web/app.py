@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from starlette.applications import Starlette
@@ -25,10 +26,14 @@ from mailkeep.access.web.pages import (
     archive,
     login,
     message,
+    profiles,
     upload,
 )
 from mailkeep.errors import InvalidInputError, MailkeepError, NotFoundError
 from mailkeep.runtime import Runtime
+
+if TYPE_CHECKING:
+    from mailkeep.jobs.runner import JobRunner
 
 log = logging.getLogger("mailkeep.web")
 
@@ -123,19 +128,20 @@ class SecurityHeaders:
             log.info("request", extra={"fields": fields})
 
 
-def create_app(runtime: Runtime) -> Starlette:
-    """The web access application over one runtime."""
+def create_app(runtime: Runtime, jobs: JobRunner | None = None) -> Starlette:
+    """The web access application over one runtime (and the server's job runner)."""
     routes = [
         Route("/healthz", healthz, methods=["GET", "HEAD"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    for module in (login, archive, message, upload, account, admin_users, admin_stores):
+    pages = (login, archive, message, upload, account, profiles, admin_users, admin_stores)
+    for module in pages:
         routes.extend(module.routes)
     app = Starlette(
         routes=routes,
         exception_handlers={MailkeepError: on_error, Exception: on_crash},
         middleware=[Middleware(SecurityHeaders)],
     )
-    app.state.web = WebContext.create(runtime)
+    app.state.web = WebContext.create(runtime, jobs)
 
     return app

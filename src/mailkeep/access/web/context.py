@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
@@ -16,6 +16,9 @@ from mailkeep.access.web.sessions import SessionStore
 from mailkeep.access.web.tasks import TaskBoard
 from mailkeep.access.web.throttle import LoginThrottle
 from mailkeep.runtime import Runtime
+
+if TYPE_CHECKING:
+    from mailkeep.jobs.runner import JobRunner
 
 HERE = Path(__file__).parent
 
@@ -49,11 +52,12 @@ class WebContext:
     sessions: SessionStore
     throttle: LoginThrottle
     counts: CachedCounts
+    jobs: JobRunner
     tasks: TaskBoard = field(default_factory=TaskBoard)
     templates: Environment = field(default_factory=_environment)
 
     @classmethod
-    def create(cls, runtime: Runtime) -> WebContext:
+    def create(cls, runtime: Runtime, jobs: JobRunner | None = None) -> WebContext:
         idle = timedelta(minutes=runtime.setting("web.session_idle_minutes"))
         throttle = LoginThrottle(
             lambda: (
@@ -61,9 +65,12 @@ class WebContext:
                 runtime.setting("web.login_failures_per_address"),
             )
         )
-        return cls(
-            runtime, SessionStore(runtime.sessions, idle), throttle, CachedCounts(runtime.stores)
-        )
+        if jobs is None:
+            from mailkeep.jobs.runner import JobRunner, relay_from_settings
+
+            jobs = JobRunner(runtime, relay_from_settings(runtime))
+        sessions = SessionStore(runtime.sessions, idle)
+        return cls(runtime, sessions, throttle, CachedCounts(runtime.stores), jobs)
 
     def render(
         self, request: Request, template: str, status: int = 200, **values: Any
