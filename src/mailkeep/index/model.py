@@ -18,8 +18,8 @@ SortOrder = Literal["date", "relevance"]
 @dataclass(frozen=True)
 class PreparedText:
     """Text fields of a document already processed for the index (CJK runs split out, snippet
-    texts compressed). Computed in the ingest worker processes so that the single writer
-    process only hands documents to tantivy."""
+    prefixes cut and joined). Computed in the ingest worker processes so that the single writer
+    process only compresses the snippet texts and hands documents to tantivy."""
 
     subject: str
     body: str
