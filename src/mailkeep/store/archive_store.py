@@ -31,7 +31,7 @@ from mailkeep.store.content.containers import (
     ContainerWriter,
 )
 from mailkeep.store.content.records import Blob, RecordCodec
-from mailkeep.store.descriptor import Descriptor
+from mailkeep.store.descriptor import FORMAT, Descriptor, write_descriptor
 from mailkeep.store.model import Deriver, Incoming, StorePaths
 
 INDEX_COMMIT_DOCS = 5000
@@ -96,6 +96,7 @@ class ArchiveStore:
             return
         if self._lock is None:
             self._lock = _take_lock(Path(self.paths.descriptor) / ".writer.lock")
+        self._upgrade_format()
         self.content_dir.mkdir(parents=True, exist_ok=True)
         committed = self.catalog.committed_containers()
         self._writer = ContainerWriter.resume(self.content_dir, committed, self._max_container)
@@ -103,6 +104,13 @@ class ArchiveStore:
         if self.index(writable=True).needs_rebuild:  # an index from an older schema version
             self.catalog.queue_all_for_index()
         self.catch_up_index()
+
+    def _upgrade_format(self) -> None:
+        """Mark an older store with the current format before writing records only the current
+        format has (an older mailkeep then refuses the store instead of misreading it)."""
+        if self.descriptor.format < FORMAT:
+            self.descriptor = replace(self.descriptor, format=FORMAT)
+            write_descriptor(Path(self.paths.descriptor), self.descriptor)
 
     def release_writer(self) -> None:
         """Stop writing (the store stays open for reading): flush and close the index writer,
@@ -347,8 +355,8 @@ class ArchiveStore:
 
     def read_blob(self, blob: BlobRow) -> Blob:
         """Decrypt and check one blob record."""
-        _kind, plain = self.codec.open_record(self.reader.read(blob.location))
-        return self.codec.open_blob(plain)
+        kind, plain = self.codec.open_record(self.reader.read(blob.location))
+        return self.codec.open_blob(plain, kind)
 
     def iter_entries(self) -> Iterator[EntryRow]:
         """Every entry of the store."""

@@ -8,7 +8,9 @@ A container file is a fixed file header followed by self-describing records::
 
 The 12 header bytes before the nonce are the GCM additional data, so a flipped bit anywhere in a
 record (header or body) fails authentication. Plaintext of a ``BLOB`` record: SHA-256 of the raw
-message (32) | raw size u64 | zstd frame of the raw bytes. Plaintext of an ``ENTRY`` record: a zstd
+message (32) | raw size u64 | zstd frame of the raw bytes; a ``BLOB_PACKED`` record (store format
+2) is the same with a zstd frame of the message's packed form, its base64 bodies decoded (see
+``base64_bodies``). Plaintext of an ``ENTRY`` record: a zstd
 frame of a UTF-8 JSON array of changes of which user archive and folder holds a message
 (``add``, ``move``, ``remove``; one record per write batch); replaying all entry records in file
 order rebuilds a store's metadata (see ``store recover``). Plaintext of a ``DICTIONARY``
@@ -32,6 +34,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from mailkeep.errors import MailkeepError
+from mailkeep.store.content import base64_bodies
 
 FILE_MAGIC = b"MKCONT\x00\x01"
 RECORD_MAGIC = b"MKR\x01"
@@ -48,6 +51,10 @@ class RecordKind(IntEnum):
     BLOB = 1
     ENTRY = 2
     DICTIONARY = 3
+    BLOB_PACKED = 4  # a blob whose base64 bodies are stored decoded (store format 2)
+
+
+BLOB_KINDS = frozenset({RecordKind.BLOB, RecordKind.BLOB_PACKED})
 
 
 class CorruptRecordError(MailkeepError):
@@ -102,9 +109,13 @@ class RecordCodec:
         return header + nonce + self._aead.encrypt(nonce, plaintext, header)
 
     def seal_blob(self, sha256: bytes, raw: bytes) -> bytes:
-        """A BLOB record for the raw message bytes."""
-        body = _BLOB_PREFIX.pack(sha256, len(raw)) + self._compressor.compress(raw)
-        return self.seal(RecordKind.BLOB, body)
+        """A blob record for the raw message bytes: BLOB_PACKED when storing its base64 bodies
+        decoded gives them back exactly (see ``base64_bodies``), else BLOB."""
+        packed = base64_bodies.pack(raw)
+        kind = RecordKind.BLOB if packed is None else RecordKind.BLOB_PACKED
+        payload = raw if packed is None else packed
+        body = _BLOB_PREFIX.pack(sha256, len(raw)) + self._compressor.compress(payload)
+        return self.seal(kind, body)
 
     def seal_entries(self, changes: list[dict[str, Any]]) -> bytes:
         """One ENTRY record for a batch of archive/folder changes."""
@@ -123,8 +134,9 @@ class RecordCodec:
         except InvalidTag as exc:
             raise CorruptRecordError("record fails authentication (modified or damaged)") from exc
 
-    def open_blob(self, plaintext: bytes) -> Blob:
-        """Decompress a BLOB plaintext and check it against its SHA-256."""
+    def open_blob(self, plaintext: bytes, kind: RecordKind = RecordKind.BLOB) -> Blob:
+        """Decompress a blob record's plaintext (of record ``kind``, see ``BLOB_KINDS``) and
+        check it against its SHA-256."""
         if len(plaintext) < _BLOB_PREFIX.size:
             raise CorruptRecordError("blob record too short")
         sha, size = _BLOB_PREFIX.unpack_from(plaintext)
@@ -134,9 +146,13 @@ class RecordCodec:
             decompressor = self._decompressors.get(dict_id)
             if decompressor is None:
                 raise CorruptRecordError(f"blob needs compression dictionary {dict_id}, not found")
-            raw = decompressor.decompress(frame, max_output_size=size)
+            limit = size if kind == RecordKind.BLOB else base64_bodies.max_packed_size(size)
+            payload = decompressor.decompress(frame, max_output_size=limit)
+            raw = payload if kind == RecordKind.BLOB else base64_bodies.unpack(payload)
         except zstandard.ZstdError as exc:
             raise CorruptRecordError(f"blob does not decompress: {exc}") from exc
+        except base64_bodies.PackedFormError as exc:
+            raise CorruptRecordError(f"blob does not unpack: {exc}") from exc
         if len(raw) != size or hashlib.sha256(raw).digest() != sha:
             raise CorruptRecordError("blob content does not match its SHA-256")
         return Blob(sha, raw)
