@@ -184,7 +184,7 @@ class ArchiveStore:
                 outcomes.append(ArchivedEntry(existing[key], True))
                 continue
             if item.sha256 not in blobs:
-                location = writer.append(self.codec.seal_blob(item.sha256, item.raw))
+                location = writer.append(self.codec.seal_blob(item.raw))
                 blobs[item.sha256] = BlobRow(item.sha256, location, len(item.raw))
                 batch.blobs.append(blobs[item.sha256])
             entry = self._new_entry(item, now)

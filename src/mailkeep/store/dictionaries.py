@@ -25,7 +25,7 @@ from mailkeep.store.content.records import RecordCodec
 
 SAMPLES = 500
 SAMPLE_BYTES = 16 * 1024
-SIZE = 112 * 1024
+SIZE = 256 * 1024
 META_KEY = "dictionaries"
 
 

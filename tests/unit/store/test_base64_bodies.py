@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from mailkeep.store.content import base64_bodies
 from mailkeep.store.content.base64_bodies import PackedFormError, encode, pack, unpack
-from mailkeep.store.content.records import RecordCodec, RecordKind, split_record
+from mailkeep.store.content.records import Blob, RecordCodec, RecordKind, split_record
 from tests.conftest import build_message
 
 _WORDS = [
@@ -131,10 +131,12 @@ def test_packed_size_bound() -> None:
 def test_blob_record_of_base64_message_is_packed_and_exact() -> None:
     codec = RecordCodec(b"k" * 32)
     raw = _message(_wrapped(TEXT), b"\r\n")
-    record = codec.seal_blob(hashlib.sha256(raw).digest(), raw)
+    record = codec.seal_blob(raw)
     kind, header, nonce, body = split_record(record)
-    assert kind == RecordKind.BLOB_PACKED
-    assert codec.open_blob(codec.open(header, nonce, body), kind).raw == raw
-    plain = codec.seal_blob(hashlib.sha256(TEXT).digest(), TEXT)
-    assert split_record(plain)[0] == RecordKind.BLOB
+    assert kind == RecordKind.BLOB2
+    plain = codec.open(header, nonce, body)
+    assert plain[0] == 1  # the packed form
+    assert codec.open_blob(plain, kind) == Blob(hashlib.sha256(raw).digest(), raw)
+    _kind, header, nonce, body = split_record(codec.seal_blob(TEXT))
+    assert codec.open(header, nonce, body)[0] == 0  # nothing to unpack: the raw form
     assert len(record) < len(zstandard.compress(raw, 3)) * 3 // 4  # decoded text compresses
