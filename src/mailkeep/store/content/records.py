@@ -44,7 +44,7 @@ _HEADER = struct.Struct(">4sB3xI")
 HEADER_SIZE = _HEADER.size + 12  # header fields + nonce
 _BLOB_PREFIX = struct.Struct(">32sQ")
 MAX_RECORD = 0xFFFF_FFFF
-ZSTD_LEVEL = 5  # with the dictionary: 8-10% smaller than level 3, at about 15 us a message more
+ZSTD_LEVEL = 6  # with the dictionary: about 10% smaller than level 3, 25 us a message more
 
 
 class RecordKind(IntEnum):
