@@ -19,8 +19,8 @@ SORT_ORDERS: tuple[SortOrder, ...] = ("date", "oldest", "relevance")
 @dataclass(frozen=True)
 class PreparedText:
     """Text fields of a document already processed for the index (CJK runs split out, snippet
-    texts compressed). Computed in the ingest worker processes so that the single writer
-    process only hands documents to tantivy."""
+    prefixes cut and joined). Computed in the ingest worker processes so that the single writer
+    process only compresses the snippet texts and hands documents to tantivy."""
 
     subject: str
     body: str

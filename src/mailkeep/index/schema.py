@@ -10,9 +10,10 @@ phrase cannot match across two runs.
 
 Stored text: to keep the index small, only a bounded prefix of each text is stored for snippets
 (``STORED_LIMITS``: the start of the body, of the attachment text and of the subject), the three
-prefixes zlib-compressed together into one bytes field, ``snippet_texts``. Searching always covers
-the whole text; only the snippet of a word found past the stored prefix falls back to the start
-of the message (see ``mailkeep.index.snippets``).
+prefixes compressed together into one bytes field, ``snippet_texts`` (see
+``mailkeep.index.snippet_codec``). Searching always covers the whole text; only the snippet of
+a word found past the stored prefix falls back to the start of the message (see
+``mailkeep.index.snippets``).
 
 Folders: the ``folder`` field holds the lowercased path and all its ancestors (``a/b/c`` →
 ``a``, ``a/b``, ``a/b/c``), so ``folder:a/b`` is a single term lookup covering subfolders.
@@ -21,7 +22,7 @@ Folders: the ``folder`` field holds the lowercased path and all its ancestors (`
 from __future__ import annotations
 
 import re
-import zlib
+from collections.abc import Callable
 from datetime import UTC
 
 import tantivy
@@ -30,7 +31,10 @@ from mailkeep.index.model import IndexDocument, PreparedText
 
 # 2: one compressed field of bounded stored prefixes instead of three 32,000-character copies;
 #    no ``folder_path``; ``date`` and ``size`` only fast fields (their ranges need no terms).
-SCHEMA_VERSION = 2
+# 3: the stored prefixes compressed with zstd and a dictionary trained per index (same fields).
+SCHEMA_VERSION = 3
+# Versions this release can search without a rebuild (written ones are replaced on writing).
+READABLE_VERSIONS = frozenset({2, 3})
 
 TEXT_ANALYZER = "mk_text"
 FOLDER_ANALYZER = "mk_folder"
@@ -45,27 +49,10 @@ STORED_LIMITS: dict[str, int] = {
 }
 # A prefix is cut back to a space within this many characters, so it never ends in half a word.
 _WORD_SLACK = 40
-# The stored-only bytes field holding the prefixes: UTF-8, separated by NUL, raw deflate with
-# the preset dictionary below (no zlib header: one is 6 bytes of every document).
+# The stored-only bytes field holding the prefixes: UTF-8, separated by NUL, compressed by the
+# index's ``SnippetCodec`` (zstd with a dictionary trained on the index's first documents).
 SNIPPET_FIELD = "snippet_texts"
 _SEPARATOR = "\x00"
-# Byte sequences frequent in mail, primed into the compressor so that short texts compress well
-# (about 8% smaller). Part of the on-disk format: changing it needs a SCHEMA_VERSION bump.
-_DEFLATE_DICTIONARY = (
-    b"> > > \n> \n\n-----Original Message-----\nFrom: Sent: To: Cc: Subject: Re: Fwd: Date: "
-    b"wrote:\nOn Mon, Tue, Wed, Thu, Fri, Sat, Sun, Jan Feb Mar Apr May Jun Jul Aug Sep Oct "
-    b"Nov Dec ______________________________________________ mailing list unsubscribe "
-    b"subscribe mailto: https:// http://www. .com/ .net .org .html "
-    b"Thanks, Regards, Best regards, please let me know if you have any questions "
-    b"click here to be removed from our list free offer order now business money receive "
-    b"information about email address internet website this message is sent "
-    b"I think that it would be a good idea to use the new version, but you can also "
-    b"what there was with they have this from were which their will other more "
-    b"them some would make than first been who its now people could only after "
-    b"should because where does through before also any these those your the and to of "
-)
-_DEFLATE_LEVEL = 6
-_DEFLATE_WBITS = -15  # raw deflate, 32 KiB window
 
 # Fields searched by a free word (not bcc).
 FREE_FIELDS: tuple[str, ...] = (
@@ -184,34 +171,19 @@ def stored_prefix(text: str, limit: int) -> str:
     return cut[:space] if space > 0 else cut
 
 
-def pack_snippet_texts(texts: dict[str, str]) -> bytes:
-    """The ``snippet_texts`` value: the stored prefixes of ``texts`` (keyed like
-    ``STORED_LIMITS``), compressed."""
+def join_snippet_texts(texts: dict[str, str]) -> bytes:
+    """The uncompressed ``snippet_texts`` value: the stored prefixes of ``texts`` (keyed like
+    ``STORED_LIMITS``), UTF-8, NUL separated."""
     parts = [
         stored_prefix(texts.get(name, ""), limit).replace(_SEPARATOR, " ")
         for name, limit in STORED_LIMITS.items()
     ]
-    packer = zlib.compressobj(
-        _DEFLATE_LEVEL,
-        zlib.DEFLATED,
-        _DEFLATE_WBITS,
-        9,
-        zlib.Z_DEFAULT_STRATEGY,
-        _DEFLATE_DICTIONARY,
-    )
-    return packer.compress(_SEPARATOR.join(parts).encode("utf-8", "replace")) + packer.flush()
+    return _SEPARATOR.join(parts).encode("utf-8", "replace")
 
 
-def unpack_snippet_texts(value: object) -> dict[str, str]:
-    """The stored prefixes in a ``snippet_texts`` value (empty texts left out)."""
-    if not isinstance(value, bytes | bytearray | list) or not value:
-        return {}
-    try:
-        unpacker = zlib.decompressobj(_DEFLATE_WBITS, _DEFLATE_DICTIONARY)
-        plain = (unpacker.decompress(bytes(value)) + unpacker.flush()).decode("utf-8", "replace")
-    except zlib.error:
-        return {}
-    parts = plain.split(_SEPARATOR)
+def split_snippet_texts(plain: bytes) -> dict[str, str]:
+    """Inverse of :func:`join_snippet_texts` (empty texts left out)."""
+    parts = plain.decode("utf-8", "replace").split(_SEPARATOR)
     return {name: text for name, text in zip(STORED_LIMITS, parts, strict=False) if text}
 
 
@@ -222,14 +194,17 @@ def _clean(text: str) -> str:
 def prepare_text(doc: IndexDocument) -> PreparedText:
     """The text-derived field values of a document (the costly part of conversion)."""
     texts, cjk = _cjk_split(doc)
-    snippets = pack_snippet_texts(
+    snippets = join_snippet_texts(
         {"body": doc.body, "attachment_text": doc.attachment_text, "subject": doc.subject}
     )
     return PreparedText(texts["subject"], texts["body"], texts["attachment_text"], cjk, snippets)
 
 
-def to_tantivy(doc: IndexDocument, schema: tantivy.Schema) -> tantivy.Document:
-    """Convert one ``IndexDocument`` into a tantivy document."""
+def to_tantivy(
+    doc: IndexDocument, schema: tantivy.Schema, pack: Callable[[bytes], bytes]
+) -> tantivy.Document:
+    """Convert one ``IndexDocument`` into a tantivy document; ``pack`` compresses the joined
+    snippet texts (the index's ``SnippetCodec.pack``)."""
     if doc.date.tzinfo is None:
         raise ValueError(f"IndexDocument {doc.entry_id} has a naive date")
     prepared = doc.prepared or prepare_text(doc)
@@ -245,7 +220,7 @@ def to_tantivy(doc: IndexDocument, schema: tantivy.Schema) -> tantivy.Document:
         "body": prepared.body,
         "attachment_names": doc.attachment_names,
         "attachment_text": prepared.attachment_text,
-        SNIPPET_FIELD: prepared.snippet_texts,
+        SNIPPET_FIELD: pack(prepared.snippet_texts),
         "date": doc.date.astimezone(UTC),
         "size": max(doc.size, 0),
         "has_attachment": doc.has_attachment,

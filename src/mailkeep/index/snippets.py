@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import tantivy
 
-from mailkeep.index.schema import SNIPPET_FIELD, unpack_snippet_texts
+from mailkeep.index.schema import SNIPPET_FIELD
 
 SNIPPET_CHARS = 160
 _SPACES = re.compile(r"\s+")
@@ -87,8 +87,10 @@ class SnippetMaker:
         schema: tantivy.Schema,
         query: tantivy.Query | None,
         literals: Sequence[str],
+        unpack: Callable[[object], dict[str, str]],
     ) -> None:
         self._searcher = searcher
+        self._unpack = unpack
         self._schema = schema
         self._query = query
         self._literals = literals
@@ -107,7 +109,7 @@ class SnippetMaker:
 
     def snippet(self, doc: tantivy.Document) -> str:
         """The snippet of one stored hit document."""
-        texts = list(unpack_snippet_texts(doc.get_first(SNIPPET_FIELD)).items())
+        texts = list(self._unpack(doc.get_first(SNIPPET_FIELD)).items())
         for field, text in texts:
             generator = self._generator(field)
             if generator is not None:

@@ -27,12 +27,14 @@ from mailkeep.index.model import (
 from mailkeep.index.query import QueryNode, Text, parse_query
 from mailkeep.index.querybuild import QueryBuilder, positive_texts
 from mailkeep.index.schema import (
+    READABLE_VERSIONS,
     SCHEMA_VERSION,
     build_schema,
     cjk_runs,
     register_analyzers,
     to_tantivy,
 )
+from mailkeep.index.snippet_codec import SnippetCodec
 from mailkeep.index.snippets import SnippetMaker
 
 log = logging.getLogger(__name__)
@@ -65,9 +67,14 @@ def _found_version(path: Path) -> str | None:
         return None
     marker = path / VERSION_FILE
     found = marker.read_text().strip() if marker.exists() else "unknown"
-    if found == str(SCHEMA_VERSION) and not tantivy.Index.is_compatible(str(path)):
+    if _readable(found) and not tantivy.Index.is_compatible(str(path)):
         return "incompatible"
     return found
+
+
+def _readable(found: str) -> bool:
+    """Whether an index of version ``found`` can be searched by this release."""
+    return found in {str(v) for v in READABLE_VERSIONS}
 
 
 def _outdated(path: Path, found: str) -> IndexVersionError:
@@ -143,9 +150,11 @@ class TantivyIndex:
         index: tantivy.Index,
         writer: tantivy.IndexWriter | None,
         needs_rebuild: bool = False,
+        codec: SnippetCodec | None = None,
     ) -> None:
         """Use ``TantivyIndex.open``."""
         self._path = path
+        self._codec = codec or SnippetCodec(path)
         self._needs_rebuild = needs_rebuild
         self._cleared = False  # a clear() is buffered
         self._index: tantivy.Index | None = index
@@ -159,15 +168,18 @@ class TantivyIndex:
 
         ``writable`` takes the writer lock (``IndexBusyError`` if someone else holds it).
 
-        An index built with another schema version (``SCHEMA_VERSION``) cannot be used:
-        opened read-only it raises ``IndexVersionError`` (telling to run ``mailkeep store
-        rebuild-index``); opened writable it is replaced by an empty index and
-        ``needs_rebuild`` is True, so the caller can index its documents again.
+        An index built with another schema version (``SCHEMA_VERSION``) is not written to:
+        opened writable it is replaced by an empty index and ``needs_rebuild`` is True, so the
+        caller can index its documents again. Opened read-only, an index of an older version
+        this release can still read (``READABLE_VERSIONS``) is searched as it is; any other
+        raises ``IndexVersionError`` (telling to run ``mailkeep store rebuild-index``).
         """
         path.mkdir(parents=True, exist_ok=True)
         found = _found_version(path)
         replaced = found is not None and found != str(SCHEMA_VERSION)
         if replaced and not writable:
+            if found is not None and _readable(found):
+                return cls._open_older(path, int(found))
             raise _outdated(path, str(found))
         if replaced:
             _discard_outdated(path, str(found))
@@ -178,6 +190,14 @@ class TantivyIndex:
         register_analyzers(index)
         writer = _open_writer(index, path) if writable else None
         return cls(path, index, writer, needs_rebuild=(path / REBUILD_FILE).exists())
+
+    @classmethod
+    def _open_older(cls, path: Path, version: int) -> TantivyIndex:
+        """A read-only index of an older, still readable schema version."""
+        index = tantivy.Index.open(str(path))
+        register_analyzers(index)
+        legacy = SnippetCodec(path, legacy=version < 3)
+        return cls(path, index, None, needs_rebuild=(path / REBUILD_FILE).exists(), codec=legacy)
 
     def __enter__(self) -> TantivyIndex:
         return self
@@ -223,7 +243,7 @@ class TantivyIndex:
             return
         self._delete_ids(writer, list(latest))
         for doc in latest.values():
-            writer.add_document(to_tantivy(doc, self._schema))
+            writer.add_document(to_tantivy(doc, self._schema, self._codec.pack))
 
     def delete(self, entry_ids: Sequence[int]) -> None:
         """Buffer removal of the documents of these entries."""
@@ -299,7 +319,11 @@ class TantivyIndex:
         """Load the page's stored documents and make their snippets."""
         literals = [run for text in positive_texts(node) for run in _literal_words(text)]
         snippets = SnippetMaker(
-            searcher, self._schema, self._builder.highlight_query(node), literals
+            searcher,
+            self._schema,
+            self._builder.highlight_query(node),
+            literals,
+            self._codec.unpack,
         )
         hits = []
         for value, address in result.hits:

@@ -11,12 +11,14 @@ messages, so running the import again retries exactly those.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from mailkeep.ingest.workers import PendingAnalysis, WorkerPool
 from mailkeep.sources.base import SourceMessage
+from mailkeep.store.archive_store import ArchiveStore
 from mailkeep.store.model import Derived, Incoming
 from mailkeep.store.registry import StoreRegistry
 from mailkeep.store.rollover import Rollover
@@ -85,10 +87,21 @@ class DuplicateCheckStep:
     phase = "front"
     fatal = True
     _REMEMBERED_BATCHES = 3
+    # Listing the open stores reads the master database; once every few seconds is plenty
+    # (a store attached meanwhile is checked by the store itself when it writes).
+    _STORES_REFRESH_SECONDS = 5.0
 
     def __init__(self, stores: StoreRegistry) -> None:
         self._stores = stores
         self._recent: deque[set[tuple[str, bytes]]] = deque(maxlen=self._REMEMBERED_BATCHES)
+        self._open: list[ArchiveStore] = []
+        self._listed_at = -self._STORES_REFRESH_SECONDS
+
+    def _open_stores(self) -> list[ArchiveStore]:
+        now = time.monotonic()
+        if now - self._listed_at >= self._STORES_REFRESH_SECONDS:
+            self._open, self._listed_at = list(self._stores.open_stores()), now
+        return self._open
 
     def run(self, batch: IngestBatch) -> None:
         pending = batch.pending()
@@ -96,7 +109,7 @@ class DuplicateCheckStep:
         for item in pending:
             by_archive.setdefault(item.archive, set()).add(item.sha256)
         known: set[tuple[str, bytes]] = set().union(*self._recent)
-        for store in self._stores.open_stores():
+        for store in self._open_stores():
             for archive, hashes in by_archive.items():
                 found = store.catalog.existing_entries(archive, hashes)
                 known.update((archive, sha) for sha in found)

@@ -9,9 +9,11 @@ attachment text, so the message is still archived and findable by its headers an
 from __future__ import annotations
 
 import logging
-import multiprocessing
+import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
+from importlib.machinery import ModuleSpec
+from multiprocessing.context import ForkServerContext, ForkServerProcess
 from typing import Any, cast
 
 from pebble import ProcessPool
@@ -43,6 +45,34 @@ def fallback(raw: bytes, reason: str) -> Derived:
     )
 
 
+class _WorkerProcess(ForkServerProcess):
+    """A worker process that skips re-running the parent's main script.
+
+    multiprocessing starts every child by re-importing the parent's ``__main__`` file (for the
+    ``mailkeep`` console script: the whole CLI and SQLAlchemy, about half a second of CPU per
+    worker, at the start of every import). Workers only run functions of importable modules,
+    so while a worker is started the main module is given the name ``__main__``, which
+    multiprocessing never re-imports.
+    """
+
+    def start(self) -> None:
+        main = sys.modules["__main__"]
+        if getattr(main, "__spec__", None) is not None:
+            super().start()  # run with -m: multiprocessing imports it by name, cheaply
+            return
+        main.__spec__ = ModuleSpec("__main__", None)
+        try:
+            super().start()
+        finally:
+            main.__spec__ = None
+
+
+class _WorkerContext(ForkServerContext):
+    """The forkserver start method with :class:`_WorkerProcess` workers."""
+
+    Process = _WorkerProcess
+
+
 class WorkerPool:
     """A pool of analysis workers; use as a context manager or call ``close``."""
 
@@ -61,7 +91,7 @@ class WorkerPool:
         if self._pool is None:
             # forkserver: never fork a process that holds database and index threads.
             # The server imports the parsers and extractors once; workers fork from it ready.
-            context = multiprocessing.get_context("forkserver")
+            context = _WorkerContext()
             context.set_forkserver_preload(["mailkeep.ingest.analyze"])
             self._pool = ProcessPool(max_workers=self.workers, context=context)
         return self._pool

@@ -33,7 +33,7 @@ from mailkeep.store.content.containers import (
     ContainerWriter,
 )
 from mailkeep.store.content.records import Blob, RecordCodec
-from mailkeep.store.descriptor import Descriptor
+from mailkeep.store.descriptor import FORMAT, Descriptor, write_descriptor
 from mailkeep.store.model import Deriver, Incoming, StorePaths
 
 INDEX_COMMIT_DOCS = 5000
@@ -116,6 +116,7 @@ class ArchiveStore:
             return
         if self._lock is None:
             self._lock = _take_lock(Path(self.paths.descriptor) / ".writer.lock")
+        self._upgrade_format()
         self.content_dir.mkdir(parents=True, exist_ok=True)
         committed = self.catalog.committed_containers()
         self._writer = ContainerWriter.resume(self.content_dir, committed, self._max_container)
@@ -123,6 +124,13 @@ class ArchiveStore:
         if self.index(writable=True).needs_rebuild:  # an index from an older schema version
             self.catalog.queue_all_for_index()
         self.catch_up_index()
+
+    def _upgrade_format(self) -> None:
+        """Mark an older store with the current format before writing records only the current
+        format has (an older mailkeep then refuses the store instead of misreading it)."""
+        if self.descriptor.format < FORMAT:
+            self.descriptor = replace(self.descriptor, format=FORMAT)
+            write_descriptor(Path(self.paths.descriptor), self.descriptor)
 
     @_serialised
     def release_writer(self) -> None:
@@ -198,7 +206,7 @@ class ArchiveStore:
                 outcomes.append(ArchivedEntry(existing[key], True))
                 continue
             if item.sha256 not in blobs:
-                location = writer.append(self.codec.seal_blob(item.sha256, item.raw))
+                location = writer.append(self.codec.seal_blob(item.raw))
                 blobs[item.sha256] = BlobRow(item.sha256, location, len(item.raw))
                 batch.blobs.append(blobs[item.sha256])
             entry = self._new_entry(item, now)
@@ -374,8 +382,8 @@ class ArchiveStore:
 
     def read_blob(self, blob: BlobRow) -> Blob:
         """Decrypt and check one blob record."""
-        _kind, plain = self.codec.open_record(self.reader.read(blob.location))
-        return self.codec.open_blob(plain)
+        kind, plain = self.codec.open_record(self.reader.read(blob.location))
+        return self.codec.open_blob(plain, kind)
 
     def iter_entries(self) -> Iterator[EntryRow]:
         """Every entry of the store."""

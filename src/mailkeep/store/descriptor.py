@@ -19,7 +19,9 @@ from mailkeep.store.content.containers import fsync_dir
 from mailkeep.store.model import StoreType
 
 FILE_NAME = "store.json"
-FORMAT = 1
+# 1: blob, entry and dictionary records. 2: also packed blobs (base64 bodies stored decoded).
+FORMAT = 2
+READABLE_FORMATS = frozenset({1, 2})
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ def read_descriptor(directory: Path) -> Descriptor:
         raise InvalidInputError(f"{directory} is not an archive store (no {FILE_NAME}).") from exc
     except (OSError, ValueError) as exc:
         raise InvalidInputError(f"Cannot read {path}: {exc}") from exc
-    if data.get("format") != FORMAT:
+    if data.get("format") not in READABLE_FORMATS:
         raise InvalidInputError(f"{path} has unsupported format {data.get('format')!r}.")
     fields = set(Descriptor.__dataclass_fields__)
     return Descriptor(**{k: v for k, v in data.items() if k in fields})

@@ -25,7 +25,7 @@ from mailkeep.store.content.records import RecordCodec
 
 SAMPLES = 500
 SAMPLE_BYTES = 16 * 1024
-SIZE = 112 * 1024
+SIZE = 256 * 1024
 META_KEY = "dictionaries"
 
 
@@ -92,6 +92,8 @@ _TRAINERS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zstd-dictionar
 
 def _train(samples: list[bytes | bytearray | memoryview]) -> bytes | None:
     try:
-        return zstandard.train_dictionary(SIZE, samples).as_bytes()
+        # Fixed cover parameters: one training pass (about 0.05 s instead of 0.3 s for a
+        # search over parameters, about as good), so fewer blobs are written before it is ready.
+        return zstandard.train_dictionary(SIZE, samples, k=1024, d=8).as_bytes()
     except zstandard.ZstdError:
         return None

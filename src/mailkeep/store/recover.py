@@ -18,7 +18,7 @@ from mailkeep.store.archive_store import ArchiveStore
 from mailkeep.store.catalog.base import Batch, BlobRow, EntryRow
 from mailkeep.store.catalog.sql import from_micros
 from mailkeep.store.content.containers import Location, container_path, list_containers, scan
-from mailkeep.store.content.records import CorruptRecordError, RecordKind
+from mailkeep.store.content.records import BLOB_KINDS, CorruptRecordError, RecordKind
 
 _DERIVE_BATCH = 200
 
@@ -79,8 +79,8 @@ def _replay(
             if rec.kind is None:
                 raise CorruptRecordError("damaged record header")
             _kind, plain = store.codec.open_record(rec.record)
-            if rec.kind == RecordKind.BLOB:
-                blob = store.codec.open_blob(plain)
+            if rec.kind in BLOB_KINDS:
+                blob = store.codec.open_blob(plain, rec.kind)
                 blobs.setdefault(blob.sha256, BlobRow(blob.sha256, loc, len(blob.raw)))
             elif rec.kind == RecordKind.DICTIONARY:
                 store.codec.use_dictionary(plain, for_writing=not store.codec.dictionary_id)

@@ -15,7 +15,7 @@ from typing import Any
 from mailkeep.store.archive_store import ArchiveStore
 from mailkeep.store.catalog.base import BlobRow
 from mailkeep.store.content.containers import container_path, list_containers, scan
-from mailkeep.store.content.records import CorruptRecordError, RecordKind
+from mailkeep.store.content.records import BLOB_KINDS, CorruptRecordError, RecordKind
 
 
 @dataclass
@@ -105,8 +105,8 @@ def _verify_container(
             continue
         try:
             _kind, plain = store.codec.open_record(rec.record)
-            if rec.kind == RecordKind.BLOB:
-                blob = store.codec.open_blob(plain)
+            if rec.kind in BLOB_KINDS:
+                blob = store.codec.open_blob(plain, rec.kind)
                 if expected is None or expected.sha256 != blob.sha256:
                     report.orphaned.append(
                         _where(store, number, loc.offset, "content not in catalog", [])

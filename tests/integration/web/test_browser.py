@@ -189,3 +189,42 @@ def test_usable_on_a_phone(browser: Any, server: str) -> None:
     assert page.locator("#q").is_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
+
+
+def test_profile_wizard_test_save_and_run(browser: Any, server: str, dovecot: Any) -> None:
+    from playwright.sync_api import expect
+
+    from tests.integration.conftest import PASSWORD as MAIL_PASSWORD
+    from tests.integration.conftest import fill
+
+    fill(dovecot, "alice@example.com", "INBOX", [build_message(n) for n in (301, 302)])
+    fill(dovecot, "alice@example.com", "Trash", [build_message(303)])
+    dialogs: list[str] = []
+    admin = new_page(browser, server, dialogs)
+    log_on(admin, "admin")
+    admin.click("text=Archiving")
+    admin.click("text=One IMAP mailbox")
+    admin.fill("input[name=name]", "alice-imap")
+    admin.fill("input[name=host]", "127.0.0.1")
+    admin.fill("input[name=port]", str(dovecot.imap))
+    admin.select_option("select[name=security]", "none")
+    admin.fill("input[name=username]", "alice@example.com")
+    admin.fill("input[name=password]", MAIL_PASSWORD)
+    admin.select_option("select[name=archive]", "alice")
+    admin.fill("textarea[name=exclude]", "Trash")
+    admin.click("button[value=test]")
+    report = admin.locator("#test-report")
+    expect(report).to_contain_text("INBOX")
+    expect(report).to_contain_text("Trash — skipped")
+    admin.fill("input[name=password]", MAIL_PASSWORD)  # never sent back to the browser
+    admin.click("button[value=save]")
+    admin.wait_for_url("**/profiles/alice-imap")
+    admin.click("button[value=run]")
+    for _ in range(60):
+        admin.reload()
+        if "succeeded" in admin.locator("table.results").inner_text():
+            break
+        admin.wait_for_timeout(500)
+    row = admin.locator("table.results tr").nth(1).inner_text()
+    assert "succeeded" in row and "\t2\t" in row
+    assert dialogs == []

@@ -11,9 +11,17 @@ from index_corpus import CORPUS, make_doc
 
 from mailkeep.index.schema import (
     STORED_LIMITS,
-    pack_snippet_texts,
+    build_schema,
+    join_snippet_texts,
+    register_analyzers,
     stored_prefix,
-    unpack_snippet_texts,
+    to_tantivy,
+)
+from mailkeep.index.snippet_codec import (
+    DICTIONARY_FILE,
+    TRAIN_DOCS,
+    SnippetCodec,
+    deflate_legacy,
 )
 from mailkeep.index.tantivy_index import (
     REBUILD_FILE,
@@ -49,28 +57,60 @@ def test_prefix_of_one_long_word_is_cut_at_the_limit() -> None:
     assert stored_prefix("x" * 500, 100) == "x" * 100
 
 
-def test_pack_round_trip() -> None:
+def test_pack_round_trip(tmp_path: Path) -> None:
     texts = {
         "body": "Hello\x00there — ünïcödé 東京 \udcff",
         "attachment_text": "",
         "subject": "Re: the plan",
     }
-    unpacked = unpack_snippet_texts(pack_snippet_texts(texts))
+    codec = SnippetCodec(tmp_path)
+    unpacked = codec.unpack(codec.pack(join_snippet_texts(texts)))
     assert unpacked == {"body": "Hello there — ünïcödé 東京 ?", "subject": "Re: the plan"}
 
 
-def test_pack_stores_only_prefixes_compressed() -> None:
+def test_pack_stores_only_prefixes_compressed(tmp_path: Path) -> None:
     body = "The quarterly budget meeting moves to Monday. " * 2000
-    packed = pack_snippet_texts({"body": body, "subject": "budget"})
+    codec = SnippetCodec(tmp_path)
+    packed = codec.pack(join_snippet_texts({"body": body, "subject": "budget"}))
     assert len(packed) < 1000  # 92,000 characters in, a few hundred bytes stored
-    unpacked = unpack_snippet_texts(packed)
+    unpacked = codec.unpack(packed)
     assert body.startswith(unpacked["body"])
     assert BODY_LIMIT - 40 <= len(unpacked["body"]) <= BODY_LIMIT
 
 
-@pytest.mark.parametrize("value", [None, b"", b"not deflate at all \xff\xfe", 7])
-def test_unpack_of_missing_or_damaged_value_is_empty(value: object) -> None:
-    assert unpack_snippet_texts(value) == {}
+@pytest.mark.parametrize("value", [None, b"", b"not zstd at all \xff\xfe", 7])
+def test_unpack_of_missing_or_damaged_value_is_empty(tmp_path: Path, value: object) -> None:
+    assert SnippetCodec(tmp_path).unpack(value) == {}
+    assert SnippetCodec(tmp_path, legacy=True).unpack(value) == {}
+
+
+def _texts(n: int) -> bytes:
+    rng = random.Random(n)
+    words = ["budget", "meeting", "Monday", "report", "invoice", "kind regards", "the", "a"]
+    body = " ".join(rng.choices(words, k=120)) + f" number {n}"
+    return join_snippet_texts({"body": body, "subject": f"Re: report {n}"})
+
+
+def test_dictionary_is_trained_on_the_first_documents_and_shared(tmp_path: Path) -> None:
+    writer = SnippetCodec(tmp_path)
+    reader = SnippetCodec(tmp_path)  # opened before the dictionary exists (another process)
+    early = [writer.pack(_texts(n)) for n in range(TRAIN_DOCS - 1)]
+    assert not (tmp_path / DICTIONARY_FILE).exists()
+    late = [writer.pack(_texts(n)) for n in range(TRAIN_DOCS - 1, TRAIN_DOCS + 50)]
+    assert (tmp_path / DICTIONARY_FILE).exists()
+    assert sum(map(len, late)) < sum(map(len, early[-51:]))  # the dictionary pays
+    for n, value in enumerate(early + late):
+        assert reader.unpack(value)["subject"] == f"Re: report {n}"
+    reopened = SnippetCodec(tmp_path)
+    assert reopened.unpack(late[-1])["subject"] == f"Re: report {TRAIN_DOCS + 49}"
+    assert reopened.unpack(reopened.pack(_texts(7))) == reader.unpack(early[7])
+
+
+def test_version_2_values_are_still_read(tmp_path: Path) -> None:
+    legacy = SnippetCodec(tmp_path, legacy=True)
+    assert legacy.unpack(deflate_legacy(_texts(3)))["subject"] == "Re: report 3"
+    with pytest.raises(ValueError, match="read-only"):
+        legacy.pack(_texts(3))
 
 
 # --- snippets from the stored prefix -----------------------------------------------------
@@ -188,3 +228,27 @@ def test_rebuild_flag_survives_an_uncommitted_clear(index_path: Path) -> None:
         assert index.needs_rebuild
         index.commit()  # a commit without a clear is not a rebuild either
         assert index.needs_rebuild
+
+
+def _version_2_index(path: Path) -> None:
+    """An index as schema version 2 wrote it: same fields, deflated snippet texts."""
+    index = tantivy.Index(build_schema(), path=str(path.resolve()), reuse=False)
+    register_analyzers(index)
+    writer = index.writer(heap_size=15_000_000, num_threads=1)
+    doc = make_doc(1, body="The walrus budget is approved.", subject="Walrus budget")
+    writer.add_document(to_tantivy(doc, index.schema, deflate_legacy))
+    writer.commit()
+    writer.wait_merging_threads()
+    (path / VERSION_FILE).write_text("2\n")
+
+
+def test_version_2_index_is_searched_read_only_and_replaced_on_write(index_path: Path) -> None:
+    index_path.mkdir()
+    _version_2_index(index_path)
+    with TantivyIndex.open(index_path, writable=False) as reader:
+        (hit,) = reader.search("walrus", None).hits
+        assert "<b>walrus</b>" in hit.snippet
+        assert not reader.needs_rebuild
+    with TantivyIndex.open(index_path, writable=True) as index:
+        assert index.needs_rebuild
+        assert index.count() == 0

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
+from dataclasses import replace
 
 from mailkeep.ingest.analyze import ExtractionPolicy
 from mailkeep.ingest.workers import analyze_chunk
@@ -18,3 +20,9 @@ def misbehaving_task(raws: list[bytes], policy: ExtractionPolicy) -> list[Derive
         if b"X-Test: crash" in raw:
             os._exit(9)
     return analyze_chunk(raws, policy)
+
+
+def main_file_task(raws: list[bytes], policy: ExtractionPolicy) -> list[Derived]:
+    """Analyse normally, reporting in the subject which main script the worker has run."""
+    main_file = str(getattr(sys.modules.get("__mp_main__"), "__file__", None))
+    return [replace(d, subject=main_file) for d in analyze_chunk(raws, policy)]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 from mailkeep.ingest.analyze import ExtractionPolicy, attachment_text
 from mailkeep.ingest.extract import DEFAULT_INDEXED_KINDS
 from mailkeep.ingest.workers import WorkerPool
 from tests.conftest import build_message
-from tests.unit.ingest.hostile import misbehaving_task
+from tests.unit.ingest.hostile import main_file_task, misbehaving_task
 
 POLICY = ExtractionPolicy(DEFAULT_INDEXED_KINDS, 1 << 20, 0.2)
 
@@ -49,3 +51,11 @@ def test_attachment_caps_are_reported_not_raised() -> None:
     html = ("<div>" * 60000 + "deep" + "</div>" * 60000).encode()
     text, problem = attachment_text(slow, "deep.html", "text/html", html)
     assert problem is None or "longer than" in problem
+
+
+def test_workers_do_not_rerun_the_main_script() -> None:
+    """Starting a worker must not import the parent's whole program (the CLI) again."""
+    main_file = getattr(sys.modules["__main__"], "__file__", None)
+    with WorkerPool(POLICY, 1, main_file_task) as pool:
+        (derived,) = pool.derive([build_message(0)])
+    assert main_file is None or derived.subject != str(main_file)

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Engine, Row, and_, delete, func, select, update
+from sqlalchemy import BigInteger, Engine, Row, Table, and_, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from mailkeep.store.catalog.base import Batch, BlobRow, EntryRow, StoreCounts
@@ -53,6 +53,7 @@ class SqlCatalog:
         self._queue = tables.tables[f"{prefix}index_queue"]
         self._meta = tables.tables[f"{prefix}meta"]
         self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        self._insert_statements: dict[str, tuple[str, tuple[str, ...] | None]] = {}
 
     def initialize(self) -> None:
         self._metadata.create_all(self.engine)
@@ -62,9 +63,10 @@ class SqlCatalog:
     def commit_batch(self, batch: Batch) -> None:
         with self.engine.begin() as conn:
             if batch.blobs:
-                conn.execute(self._blobs.insert(), [_blob_params(b) for b in batch.blobs])
+                self._insert_many(conn, self._blobs, [_blob_params(b) for b in batch.blobs])
             if batch.entries:
-                conn.execute(self._entries.insert(), [_entry_params(e) for e in batch.entries])
+                rows = [_entry_params(e) for e in batch.entries]
+                self._insert_many(conn, self._entries, rows)
             for move in batch.moves:
                 conn.execute(
                     update(self._entries)
@@ -83,6 +85,26 @@ class SqlCatalog:
             queued += [{"entry_id": m.entry_id, "present": True} for m in batch.moves]
             queued += [{"entry_id": i, "present": False} for i in batch.removals]
             self._upsert_queue(conn, queued)
+
+    def _insert_many(self, conn: Any, table: Table, rows: list[dict[str, Any]]) -> None:
+        """INSERT many rows through the driver directly (the values are plain ints, strings,
+        bytes and bools that both drivers take as they are): SQLAlchemy's per-value
+        processing was a fifth of the writer thread's time on large imports."""
+        sql, order = self._insert_sql(table)
+        if order is None:
+            conn.exec_driver_sql(sql, rows)
+        else:
+            conn.exec_driver_sql(sql, [tuple(row[name] for name in order) for row in rows])
+
+    def _insert_sql(self, table: Table) -> tuple[str, tuple[str, ...] | None]:
+        """The INSERT statement of ``table`` in the driver's parameter style, and the column
+        order of positional parameters (None: named parameters); compiled once."""
+        cached = self._insert_statements.get(table.name)
+        if cached is None:
+            compiled = table.insert().compile(dialect=self.engine.dialect)
+            order = tuple(compiled.positiontup or ()) if compiled.positional else None
+            cached = self._insert_statements[table.name] = (str(compiled), order)
+        return cached
 
     def _upsert_containers(self, conn: Any, containers: dict[int, int]) -> None:
         for number, size in containers.items():
