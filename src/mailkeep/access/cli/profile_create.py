@@ -32,6 +32,9 @@ PasswordStdin = typer.Option(False, "--password-stdin", help="Read the password 
 Archive = typer.Option(..., "--user", help="Target user archive.")
 Include = typer.Option([], "--include", help="Archive only this folder and below (repeat).")
 Exclude = typer.Option([], "--exclude", help="Skip this folder and below (repeat).")
+SkipSpecial = typer.Option(
+    "", "--skip-special", help="Skip folders by special use, e.g. junk,trash (RFC 6154)."
+)
 SkipUnread = typer.Option(False, "--skip-unread", help="Leave unread mail for a later run.")
 OlderThan = typer.Option(None, "--older-than-days", min=1, help="Only mail at least N days old.")
 NewerThan = typer.Option(None, "--newer-than-days", min=1, help="Only mail at most N days old.")
@@ -71,11 +74,25 @@ def _server(
 
 
 def _folders(
-    include: list[str], exclude: list[str], skip_unread: bool, older: int | None, newer: int | None
+    include: list[str],
+    exclude: list[str],
+    skip_unread: bool,
+    older: int | None,
+    newer: int | None,
+    skip_special: str,
 ) -> dict[str, Any]:
+    from mailkeep.sources.imap import SPECIAL_USES
+
+    special = [u.strip().lower().lstrip("\\") for u in skip_special.split(",") if u.strip()]
+    unknown = [u for u in special if u not in SPECIAL_USES]
+    if unknown:
+        raise InvalidInputError(
+            f"Unknown special use {unknown[0]!r}: use {', '.join(SPECIAL_USES)}."
+        )
     return {
         "include": include,
         "exclude": exclude,
+        "skip_special": special,
         "skip_unread": skip_unread,
         "older_than_days": older,
         "newer_than_days": newer,
@@ -117,6 +134,7 @@ def create_imap(
     user: str = Archive,
     include: list[str] = Include,
     exclude: list[str] = Exclude,
+    skip_special: str = SkipSpecial,
     skip_unread: bool = SkipUnread,
     older_than_days: int | None = OlderThan,
     newer_than_days: int | None = NewerThan,
@@ -128,7 +146,7 @@ def create_imap(
     """Archive one IMAP mailbox into one user archive."""
     settings = {
         **_server("imap", host, port, security, insecure),
-        **_folders(include, exclude, skip_unread, older_than_days, newer_than_days),
+        **_folders(include, exclude, skip_unread, older_than_days, newer_than_days, skip_special),
         "username": username,
         "delete_after_days": delete_after_days,
     }
@@ -182,6 +200,7 @@ def create_imap_multi(
     ),
     include: list[str] = Include,
     exclude: list[str] = Exclude,
+    skip_special: str = SkipSpecial,
     skip_unread: bool = SkipUnread,
     older_than_days: int | None = OlderThan,
     newer_than_days: int | None = NewerThan,
@@ -193,7 +212,7 @@ def create_imap_multi(
     """Archive the mailboxes of many users through a master login (each user's email)."""
     settings = {
         **_server("imap", host, port, security, insecure),
-        **_folders(include, exclude, skip_unread, older_than_days, newer_than_days),
+        **_folders(include, exclude, skip_unread, older_than_days, newer_than_days, skip_special),
         "master_username": master_username,
         "master_separator": master_separator,
         "users": UserSelection.parse(users).render(),
@@ -216,6 +235,7 @@ def create_imap_csv(
     csv: Path = typer.Option(..., "--csv", help="user name, password, [email], [mailkeep user]."),
     include: list[str] = Include,
     exclude: list[str] = Exclude,
+    skip_special: str = SkipSpecial,
     skip_unread: bool = SkipUnread,
     older_than_days: int | None = OlderThan,
     newer_than_days: int | None = NewerThan,
@@ -239,7 +259,9 @@ def create_imap_csv(
             rows.append({"login": account.login, "email": account.email, "user": user.archive})
         settings = {
             **server,
-            **_folders(include, exclude, skip_unread, older_than_days, newer_than_days),
+            **_folders(
+                include, exclude, skip_unread, older_than_days, newer_than_days, skip_special
+            ),
             "accounts": rows,
             "delete_after_days": delete_after_days,
         }
@@ -278,6 +300,7 @@ def create_multidrop(
     unknown: str = Unknown,
     include: list[str] = Include,
     exclude: list[str] = Exclude,
+    skip_special: str = SkipSpecial,
     delete_after_days: int | None = DeleteAfter,
     schedule: str = Schedule,
     timeout: int = Timeout,
@@ -287,8 +310,7 @@ def create_multidrop(
     extra = {
         "protocol": protocol,
         "unknown": UnknownRule.parse(unknown).render(),
-        "include": include,
-        "exclude": exclude,
+        **_folders(include, exclude, False, None, None, skip_special),
         "delete_after_days": delete_after_days,
         "schedule": schedule,
         "timeout": timeout,
