@@ -80,6 +80,15 @@ default_login_user = nobody
 mail_location = maildir:~/Maildir
 first_valid_uid = 1
 pop3_uidl_format = %08Xu%08Xv
+namespace inbox {{
+  inbox = yes
+  mailbox Junk {{
+    special_use = \\Junk
+  }}
+  mailbox Trash {{
+    special_use = \\Trash
+  }}
+}}
 passdb {{
   driver = passwd-file
   master = yes

@@ -51,10 +51,13 @@ def test_create_run_results_list_show_delete(data: Path, dovecot: Dovecot) -> No
         "Trash",
         "--schedule",
         "every:30",
+        "--skip-special",
+        "junk,\\Trash",
         stdin=f"{PASSWORD}\n".encode(),
     )
     assert created["kind"] == "imap" and created["schedule"] == "every:30"
     assert created["settings"]["exclude"] == ["Trash"]
+    assert created["settings"]["skip_special"] == ["junk", "trash"]
 
     result = mkjson(data, "profile", "run", "alice-mail")
     assert {k: result[k] for k in ("status", "archived", "duplicates", "failed", "deleted")} == {
@@ -142,6 +145,21 @@ def test_other_kinds_from_the_cli(data: Path, dovecot: Dovecot, tmp_path: Path) 
 
 
 BAD_INPUT = [
+    [
+        "profile",
+        "create",
+        "imap",
+        "x",
+        "--host",
+        "h",
+        "--username",
+        "u",
+        "--user",
+        "alice",
+        "--password-stdin",
+        "--skip-special",
+        "spam",
+    ],
     ["profile", "create", "imap", "x", "--host", "h", "--username", "u", "--user", "alice"],
     [
         "profile",

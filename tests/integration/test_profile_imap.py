@@ -128,3 +128,13 @@ def test_refused_login_fails_clearly(runtime: Runtime, dovecot: Dovecot) -> None
     assert result.status == "failed"
     assert "refused" in str(result.protocol)
     assert "wrong" not in str(result.as_dict())
+
+
+def test_skip_folders_by_special_use(runtime: Runtime, dovecot: Dovecot) -> None:
+    fill(dovecot, ALICE, "INBOX", [build_message(1)])
+    fill(dovecot, ALICE, "Junk", [build_message(2)])
+    fill(dovecot, ALICE, "Trash", [build_message(3)])
+    settings = {**_imap_settings(dovecot), "skip_special": ["junk", "trash"]}
+    create(runtime, "p", "imap", settings, "alice")
+    assert run(runtime, "p").archived == 1
+    assert folders(runtime, "alice") == {"INBOX": 1}

@@ -43,6 +43,7 @@ def rules_of(settings: dict[str, Any]) -> FolderRules:
     return FolderRules(
         tuple(settings.get("include", ())),
         tuple(settings.get("exclude", ())),
+        tuple(settings.get("skip_special", ())),
         bool(settings.get("skip_unread", False)),
         settings.get("older_than_days"),
         settings.get("newer_than_days"),

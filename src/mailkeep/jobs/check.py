@@ -11,7 +11,7 @@ from mailkeep.jobs.profiles import ProfileInfo
 from mailkeep.master.users import UserInfo
 from mailkeep.sources.base import SourceError, join_folder
 from mailkeep.sources.connection import NETWORK_ERRORS, open_imap, reason
-from mailkeep.sources.imap import ImapMailboxSource
+from mailkeep.sources.imap import ImapMailboxSource, special_uses
 from mailkeep.sources.pop3 import POP3_FOLDER, Pop3Source
 from mailkeep.sources.sync import MemoryLedger, RunProtocol
 
@@ -54,7 +54,9 @@ def _folders(mailbox: ImapMailboxSource | Pop3Source) -> list[dict[str, Any]]:
                 continue
             sep = delimiter.decode() if isinstance(delimiter, bytes) and delimiter else "/"
             folder = join_folder(*name.split(sep))
-            found.append({"folder": folder, "archived": mailbox.rules.wants(folder)})
+            uses = special_uses(flags)
+            entry = {"folder": folder, "archived": mailbox.rules.wants(folder, uses)}
+            found.append({**entry, "specialUse": sorted(uses)} if uses else entry)
         return sorted(found, key=lambda f: str(f["folder"]))
     finally:
         with contextlib.suppress(Exception):

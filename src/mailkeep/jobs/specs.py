@@ -10,6 +10,7 @@ from mailkeep.errors import InvalidInputError
 from mailkeep.jobs.accounts import UserSelection
 from mailkeep.jobs.profiles import ProfileSpec
 from mailkeep.sources.connection import SECURITY_CHOICES
+from mailkeep.sources.imap import SPECIAL_USES
 from mailkeep.sources.routing import UnknownRule
 
 DEFAULT_PORTS = {
@@ -44,11 +45,20 @@ def folder_settings(
     skip_unread: bool,
     older: int | None,
     newer: int | None,
+    skip_special: str = "",
 ) -> dict[str, Any]:
-    """Which folders and messages an IMAP run archives."""
+    """Which folders and messages an IMAP run archives; ``skip_special`` is a comma-separated
+    list of RFC 6154 special uses (junk, trash, ...) whose folders are left out."""
+    special = [u.strip().lower().lstrip("\\") for u in skip_special.split(",") if u.strip()]
+    unknown = [u for u in special if u not in SPECIAL_USES]
+    if unknown:
+        raise InvalidInputError(
+            f"Unknown special use {unknown[0]!r}: use {', '.join(SPECIAL_USES)}."
+        )
     return {
         "include": include,
         "exclude": exclude,
+        "skip_special": special,
         "skip_unread": skip_unread,
         "older_than_days": older,
         "newer_than_days": newer,
@@ -85,6 +95,7 @@ def _server_and_folders(kind: str, value: Value) -> tuple[dict[str, Any], dict[s
         value("skip_unread") == "1",
         _number(value("older_than_days"), "Older than (days)"),
         _number(value("newer_than_days"), "Newer than (days)"),
+        ",".join(use for use in SPECIAL_USES if value("skip_special_" + use)),
     )
     server["delete_after_days"] = _number(value("delete_after_days"), "Delete after (days)")
     return server, folders
@@ -128,6 +139,7 @@ def spec_from_values(kind: str, value: Value, archive: str | None, owner: str) -
     if kind == "multidrop":
         settings["include"] = folders["include"]
         settings["exclude"] = folders["exclude"]
+        settings["skip_special"] = folders["skip_special"]
     single = archive if kind in ("imap", "pop3") else None
     return _spec(kind, value, settings, {"password": password}, archive=single, owner=owner)
 

@@ -36,12 +36,17 @@ class FolderRules:
 
     include: tuple[str, ...] = ()  # empty: every folder
     exclude: tuple[str, ...] = ()
+    # RFC 6154 special uses to skip whatever the folder is called ("junk", "trash", ...):
+    # language-independent, and how Gmail's spam and bin are recognised.
+    skip_special: tuple[str, ...] = ()
     skip_unread: bool = False
     older_than_days: int | None = None  # only mail at least this old
     newer_than_days: int | None = None  # only mail at most this old
 
-    def wants(self, folder: str) -> bool:
-        """Whether a folder (with ``/`` separators) is archived."""
+    def wants(self, folder: str, uses: frozenset[str] = frozenset()) -> bool:
+        """Whether a folder (``/`` separators; ``uses``: its special-use flags) is archived."""
+        if uses & set(self.skip_special):
+            return False
         if self.include and not any(_under(folder, f) for f in self.include):
             return False
         return not any(_under(folder, f) for f in self.exclude)
@@ -56,6 +61,15 @@ class FolderRules:
         if self.newer_than_days is not None:
             found += ["SINCE", today - timedelta(days=self.newer_than_days)]
         return found or ["ALL"]
+
+
+SPECIAL_USES = ("all", "archive", "drafts", "flagged", "junk", "sent", "trash")
+
+
+def special_uses(flags: tuple[bytes | str, ...]) -> frozenset[str]:
+    """The RFC 6154 special uses among a LIST response's flags (``{"junk"}`` for ``\\Junk``)."""
+    names = (f.decode() if isinstance(f, bytes) else f for f in flags)
+    return frozenset(n[1:].lower() for n in names if n[1:].lower() in SPECIAL_USES)
 
 
 def _under(folder: str, rule: str) -> bool:
@@ -133,7 +147,7 @@ class ImapMailboxSource:
             sep = delimiter.decode() if isinstance(delimiter, bytes) and delimiter else "/"
             self._separator = sep
             folder = join_folder(*name.split(sep))
-            if self.rules.wants(folder):
+            if self.rules.wants(folder, special_uses(flags)):
                 wanted.append((name, folder))
         return sorted(wanted, key=lambda pair: (pair[1].upper() != "INBOX", pair[1]))
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 from mailkeep.store.archive_store import ArchiveStore
 from mailkeep.store.registry import StoreRegistry, StoreSpec
+
+# Imports running at once in one process (archiving jobs) share the registry: one rolls over.
+_ROLLING = threading.Lock()
 
 
 class Rollover:
@@ -26,12 +30,26 @@ class Rollover:
         if self._store is None:
             self._store = self._open_current()
             self._count = self._store.catalog.counts().messages
-        if self._count >= self._limit and incoming:
-            self._store.release_writer()  # its index writer's memory is not needed any more
-            self._stores.create(StoreSpec(name=self._new_name()))
-            self._store = self._open_current()
-            self._count = 0
+        # Another import in this process (a parallel job) may have rolled over already.
+        if incoming and (self._count >= self._limit or self._moved_on()):
+            with _ROLLING:
+                self._roll()
         return self._store
+
+    def _moved_on(self) -> bool:
+        return self._store is not None and self._stores.current_id() != self._store.id
+
+    def _roll(self) -> None:
+        assert self._store is not None
+        if self._moved_on():  # follow the new current store rather than roll again
+            self._store = self._open_current()
+            self._count = self._store.catalog.counts().messages
+            if self._count < self._limit:
+                return
+        self._store.release_writer()  # its index writer's memory is not needed any more
+        self._stores.create(StoreSpec(name=self._new_name()))
+        self._store = self._open_current()
+        self._count = 0
 
     def written(self, count: int) -> None:
         """Account for messages just written to the current store."""

@@ -118,3 +118,11 @@ def test_database_ledger(runtime: Runtime) -> None:
     assert ledger.folder("m", "INBOX") == type(inbox)(6, {})
     ProfileDirectory(runtime.sessions, runtime.master_key).delete("p")
     assert DatabaseLedger(runtime.sessions, profile.id).folders("m") == {}
+
+
+def test_special_uses() -> None:
+    from mailkeep.sources.imap import special_uses
+
+    assert special_uses((b"\\HasNoChildren", b"\\Junk", "\\Trash")) == {"junk", "trash"}
+    rules = FolderRules(skip_special=("junk",))
+    assert not rules.wants("Spam", frozenset({"junk"})) and rules.wants("Spam")

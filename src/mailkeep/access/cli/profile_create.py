@@ -30,6 +30,9 @@ PasswordStdin = typer.Option(False, "--password-stdin", help="Read the password 
 Archive = typer.Option(..., "--user", help="Target user archive.")
 Include = typer.Option([], "--include", help="Archive only this folder and below (repeat).")
 Exclude = typer.Option([], "--exclude", help="Skip this folder and below (repeat).")
+SkipSpecial = typer.Option(
+    "", "--skip-special", help="Skip folders by special use, e.g. junk,trash (RFC 6154)."
+)
 SkipUnread = typer.Option(False, "--skip-unread", help="Leave unread mail for a later run.")
 OlderThan = typer.Option(None, "--older-than-days", min=1, help="Only mail at least N days old.")
 NewerThan = typer.Option(None, "--newer-than-days", min=1, help="Only mail at most N days old.")
@@ -90,6 +93,7 @@ def create_imap(
     user: str = Archive,
     include: list[str] = Include,
     exclude: list[str] = Exclude,
+    skip_special: str = SkipSpecial,
     skip_unread: bool = SkipUnread,
     older_than_days: int | None = OlderThan,
     newer_than_days: int | None = NewerThan,
@@ -101,7 +105,9 @@ def create_imap(
     """Archive one IMAP mailbox into one user archive."""
     settings = {
         **server_settings("imap", host, port, security, insecure),
-        **folder_settings(include, exclude, skip_unread, older_than_days, newer_than_days),
+        **folder_settings(
+            include, exclude, skip_unread, older_than_days, newer_than_days, skip_special
+        ),
         "username": username,
         "delete_after_days": delete_after_days,
     }
@@ -155,6 +161,7 @@ def create_imap_multi(
     ),
     include: list[str] = Include,
     exclude: list[str] = Exclude,
+    skip_special: str = SkipSpecial,
     skip_unread: bool = SkipUnread,
     older_than_days: int | None = OlderThan,
     newer_than_days: int | None = NewerThan,
@@ -166,7 +173,9 @@ def create_imap_multi(
     """Archive the mailboxes of many users through a master login (each user's email)."""
     settings = {
         **server_settings("imap", host, port, security, insecure),
-        **folder_settings(include, exclude, skip_unread, older_than_days, newer_than_days),
+        **folder_settings(
+            include, exclude, skip_unread, older_than_days, newer_than_days, skip_special
+        ),
         "master_username": master_username,
         "master_separator": master_separator,
         "users": UserSelection.parse(users).render(),
@@ -189,6 +198,7 @@ def create_imap_csv(
     csv: Path = typer.Option(..., "--csv", help="user name, password, [email], [mailkeep user]."),
     include: list[str] = Include,
     exclude: list[str] = Exclude,
+    skip_special: str = SkipSpecial,
     skip_unread: bool = SkipUnread,
     older_than_days: int | None = OlderThan,
     newer_than_days: int | None = NewerThan,
@@ -212,7 +222,9 @@ def create_imap_csv(
             rows.append({"login": account.login, "email": account.email, "user": user.archive})
         settings = {
             **server,
-            **folder_settings(include, exclude, skip_unread, older_than_days, newer_than_days),
+            **folder_settings(
+                include, exclude, skip_unread, older_than_days, newer_than_days, skip_special
+            ),
             "accounts": rows,
             "delete_after_days": delete_after_days,
         }
@@ -251,6 +263,7 @@ def create_multidrop(
     unknown: str = Unknown,
     include: list[str] = Include,
     exclude: list[str] = Exclude,
+    skip_special: str = SkipSpecial,
     delete_after_days: int | None = DeleteAfter,
     schedule: str = Schedule,
     timeout: int = Timeout,
@@ -260,8 +273,7 @@ def create_multidrop(
     extra = {
         "protocol": protocol,
         "unknown": UnknownRule.parse(unknown).render(),
-        "include": include,
-        "exclude": exclude,
+        **folder_settings(include, exclude, False, None, None, skip_special),
         "delete_after_days": delete_after_days,
         "schedule": schedule,
         "timeout": timeout,
