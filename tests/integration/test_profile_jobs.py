@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -252,3 +253,50 @@ def test_parallel_limit_and_one_run_per_profile(runtime: Runtime, dovecot: Dovec
         thread.join()
     assert peak[0] == 1
     assert sorted(r.status for r in runner.results.list()) == ["succeeded", "succeeded"]
+
+
+def test_failed_store_creation_at_rollover_notifies_administrators(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Sink
+
+    from mailkeep.errors import MailkeepError
+    from mailkeep.ingest.service import import_source
+    from tests.conftest import source_of
+    from tests.dovecot import free_port
+
+    class Collect(Sink):
+        def __init__(self) -> None:
+            self.messages: list[bytes] = []
+
+        async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
+            self.messages.append(envelope.original_content)  # type: ignore[attr-defined]
+            return "250 OK"
+
+    handler = Collect()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("a file where new stores should go")
+    try:
+        runtime.users.create("admin", ("admin@example.com",), ("admin", "login"))
+        runtime.set_setting("notify.smtp_host", "127.0.0.1")
+        runtime.set_setting("notify.smtp_port", str(controller.port))
+        runtime.set_setting("store.rollover_messages", "2")
+        runtime.set_setting("ingest.batch_size", "2")
+        runtime.set_setting("store.base_dir", str(blocked))
+        runtime.stores._base_dir = blocked
+        raws = [build_message(n) for n in range(5)]
+        try:
+            result = import_source(runtime, source_of(raws), "alice")
+            assert result.aborted
+        except (MailkeepError, OSError):
+            pass  # either way the import stops and nothing past the limit is written
+    finally:
+        controller.stop()
+    (message,) = handler.messages
+    assert b"Subject: mailkeep: a new archive store could not be created" in message
+    events = [e.name for e in runtime.audit.recent(20)]
+    assert "store.creation_failed" in events
+    assert sum(s.catalog.counts().messages for s in runtime.stores.open_stores()) == 2

@@ -29,6 +29,7 @@ _EVENTS = {
     "store.renamed": "An archive store was renamed.",
     "store.state_changed": "An archive store's requested state changed.",
     "store.verified": "An archive store was verified.",
+    "store.creation_failed": "A new current archive store could not be created at rollover.",
     "store.index_rebuilt": "An archive store's search index was rebuilt.",
     "settings.changed": "A setting was changed.",
     "certificate.created": "A new self-signed TLS certificate was generated.",

@@ -44,6 +44,25 @@ def store_writes() -> Iterator[None]:
         yield
 
 
+def store_creation_failed(runtime: Runtime, exc: Exception) -> None:
+    """Record and announce that a new current archive store could not be created (the
+    current one is full): an audit event and an email to the administrators."""
+    from mailkeep.jobs.notify import send_notification
+    from mailkeep.jobs.runner import relay_from_settings
+
+    reason = str(exc) or type(exc).__name__
+    runtime.audit.record("store.creation_failed", "mailkeep", reason=reason)
+    body = (
+        "mailkeep could not create a new archive store when the current one reached "
+        f"store.rollover_messages:\n\n  {reason}\n\nNew mail is not archived until this is "
+        "fixed (free disk space, permissions of store.base_dir), or a store is made current "
+        "with `mailkeep store create` / `mailkeep store set-state`.\n"
+    )
+    send_notification(
+        relay_from_settings(runtime), "mailkeep: a new archive store could not be created", body
+    )
+
+
 def import_source(
     runtime: Runtime,
     source: MessageSource,
@@ -69,7 +88,11 @@ def _import(
 ) -> ImportResult:
     runtime.pool.start()
     archives = {u.archive.lower(): u.archive for u in runtime.users.list()}
-    rollover = Rollover(runtime.stores, runtime.setting("store.rollover_messages"))
+    rollover = Rollover(
+        runtime.stores,
+        runtime.setting("store.rollover_messages"),
+        lambda exc: store_creation_failed(runtime, exc),
+    )
     rollover.current_store(0)  # fail now, not per batch, if the store cannot be written
     steps = default_steps(runtime.stores, runtime.pool, rollover)
     pipeline = Pipeline(

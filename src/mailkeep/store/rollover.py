@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from mailkeep.store.archive_store import ArchiveStore
@@ -19,9 +20,15 @@ class Rollover:
     check costs nothing per batch. A batch may overshoot the limit by at most its own size.
     """
 
-    def __init__(self, stores: StoreRegistry, limit: int) -> None:
+    def __init__(
+        self,
+        stores: StoreRegistry,
+        limit: int,
+        on_create_failed: Callable[[Exception], None] | None = None,
+    ) -> None:
         self._stores = stores
         self._limit = limit
+        self._on_create_failed = on_create_failed
         self._store: ArchiveStore | None = None
         self._count = 0
 
@@ -47,7 +54,7 @@ class Rollover:
             if self._count < self._limit:
                 return
         self._store.release_writer()  # its index writer's memory is not needed any more
-        self._stores.create(StoreSpec(name=self._new_name()))
+        self._create()
         self._store = self._open_current()
         self._count = 0
 
@@ -58,12 +65,22 @@ class Rollover:
     def _open_current(self) -> ArchiveStore:
         current = self._stores.current_id()
         if current is None:
-            self._stores.create(StoreSpec(name=self._new_name()))
+            self._create()
             current = self._stores.current_id()
             assert current is not None
         store = self._stores.open(current)
         store.open_writer()
         return store
+
+    def _create(self) -> None:
+        """Create the new current store; a failure is reported (administrators are told) and
+        raised, so the import stops instead of writing on past the limit."""
+        try:
+            self._stores.create(StoreSpec(name=self._new_name()))
+        except Exception as exc:
+            if self._on_create_failed is not None:
+                self._on_create_failed(exc)
+            raise
 
     def _new_name(self) -> str:
         stamp = datetime.now(UTC).strftime("Archive %Y-%m-%d %H%M%S")
