@@ -32,6 +32,10 @@ _EVENTS = {
     "store.index_rebuilt": "An archive store's search index was rebuilt.",
     "settings.changed": "A setting was changed.",
     "certificate.created": "A new self-signed TLS certificate was generated.",
+    "directory.configured": "The directory service configuration changed.",
+    "directory.synced": "Users were synchronised with the directory service (names created, "
+    "updated and deleted).",
+    "directory.sync_failed": "A directory sync failed before changing any user.",
 }
 
 EVENTS: MappingProxyType[str, str] = MappingProxyType(_EVENTS)

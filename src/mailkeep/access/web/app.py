@@ -20,6 +20,7 @@ from mailkeep.access.web.context import HERE, WebContext, web
 from mailkeep.access.web.guard import CsrfError, LoginRequired
 from mailkeep.access.web.pages import (
     account,
+    admin_directory,
     admin_stores,
     admin_users,
     archive,
@@ -131,6 +132,7 @@ def create_app(runtime: Runtime) -> Starlette:
     ]
     for module in (login, archive, message, upload, account, admin_users, admin_stores):
         routes.extend(module.routes)
+    routes.extend(admin_directory.routes)
     app = Starlette(
         routes=routes,
         exception_handlers={MailkeepError: on_error, Exception: on_crash},
