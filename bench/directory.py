@@ -29,7 +29,7 @@ from mailkeep.directory.config import DirectoryConfig  # noqa: E402
 from mailkeep.directory.sync import SyncResult, sync_directory  # noqa: E402
 from mailkeep.runtime import Runtime  # noqa: E402
 
-PEOPLE = f"ou=people,{slapdserver.SUFFIX}"
+PEOPLE = f"ou=bench,{slapdserver.SUFFIX}"
 
 
 def _person(n: int, changed: bool) -> tuple[str, str, str]:
@@ -45,7 +45,7 @@ def _csv(path: Path, count: int, changed: set[int]) -> None:
 
 
 def _ldif(path: Path, count: int) -> None:
-    entries = [f"dn: {PEOPLE}\nobjectClass: organizationalUnit\nou: people\n"]
+    entries = [f"dn: {PEOPLE}\nobjectClass: organizationalUnit\nou: bench\n"]
     for n in range(count):
         name, full, mail = _person(n, False)
         entries.append(

@@ -12,7 +12,7 @@ import ldap
 from ldap.controls import SimplePagedResultsControl
 
 from mailkeep.directory.config import DirectoryConfig
-from mailkeep.directory.model import DirectoryError
+from mailkeep.directory.model import BindRefusedError, DirectoryError
 
 PAGE_SIZE = 500
 Entry = tuple[str, dict[str, list[bytes]]]
@@ -44,7 +44,7 @@ def explain(exc: ldap.LDAPError, config: DirectoryConfig, during: str) -> Direct
     where = f"{config.host}:{config.effective_port}"
     info = _info(exc)
     if isinstance(exc, ldap.INVALID_CREDENTIALS):
-        return DirectoryError(f"The directory server {where} refused the bind DN or password.")
+        return BindRefusedError(f"The directory server {where} refused the bind DN or password.")
     if isinstance(exc, ldap.FILTER_ERROR):
         return DirectoryError(f"The directory server rejected the search filter: {info}.")
     if isinstance(exc, ldap.TIMEOUT):

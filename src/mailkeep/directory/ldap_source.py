@@ -16,7 +16,7 @@ from ldap.filter import escape_filter_chars
 from mailkeep.directory import groups
 from mailkeep.directory.config import DirectoryConfig
 from mailkeep.directory.connection import connected, normal_dn, search, texts
-from mailkeep.directory.model import DirectoryError, DirectoryUser
+from mailkeep.directory.model import BindRefusedError, DirectoryUser
 
 ACCOUNT_DISABLED = 0x2  # userAccountControl flag ACCOUNTDISABLE
 # Computers are AD "user" objects too; persons are what an archive has users for.
@@ -134,7 +134,5 @@ class LdapSource:
         try:
             with connected(self.config, dn, password):
                 return True
-        except DirectoryError as exc:
-            if "refused the bind" in str(exc):
-                return False
-            raise
+        except BindRefusedError:
+            return False

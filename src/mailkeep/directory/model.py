@@ -17,6 +17,11 @@ class DirectoryError(MailkeepError):
     code = "directory_error"
 
 
+class BindRefusedError(DirectoryError):
+    """The directory refused the DN and password of a bind (wrong password, unknown DN,
+    disabled account): for a user's logon an answer, not a failure."""
+
+
 @dataclass(frozen=True)
 class DirectoryUser:
     """One user as a directory describes them (the first email address is the primary one)."""

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from mailkeep.directory.config import DirectoryConfig
 from mailkeep.directory.groups import chain_filter
+from mailkeep.directory.ldap_source import LdapSource
 from mailkeep.directory.model import DirectoryError, DirectoryUser
 from mailkeep.directory.sync import plan
 from mailkeep.master.users import UserInfo
@@ -38,4 +40,20 @@ def test_chain_filter_for_nested_groups_on_active_directory() -> None:
     assert chain_filter(("cn=A(1),dc=x", "cn=B,dc=x")) == (
         "(|(memberOf:1.2.840.113556.1.4.1941:=cn=A\\281\\29,dc=x)"
         "(memberOf:1.2.840.113556.1.4.1941:=cn=B,dc=x))"
+    )
+
+
+def test_search_filters_of_the_presets() -> None:
+    assert LdapSource(DirectoryConfig(type="ldap")).search_filter() == "(objectClass=*)"
+    generic = LdapSource(DirectoryConfig(type="ldap", filter="(mail=*)"))
+    assert generic.search_filter("(uid=a)") == "(&(mail=*)(uid=a))"
+    ad = DirectoryConfig(type="ad", filter="(department=IT)", groups=("cn=G,dc=x",))
+    assert LdapSource(ad).search_filter() == (
+        "(&(&(objectClass=user)(!(objectClass=computer)))(department=IT))"
+    )
+    chained = DirectoryConfig(**{**ad.__dict__, "nested_groups": "chain"})
+    assert (
+        LdapSource(chained)
+        .search_filter()
+        .endswith("(memberOf:1.2.840.113556.1.4.1941:=cn=G,dc=x))")
     )
