@@ -199,5 +199,6 @@ def sync_directory(runtime: Runtime, dry_run: bool = False, actor: str = "schedu
     """Sync with the configured directory: the hook for the scheduler, the admin API, the
     CLI and the web page. Blocking (network and database): run it in a thread from async
     code. Raises DirectoryError (after recording ``directory.sync_failed``) on failure."""
-    config = directory_config.load(runtime)
+    # Checked again here: `config set directory.*` can change one option without the others.
+    config = directory_config.load(runtime).validate()
     return run_sync(runtime, config, source_for(config), dry_run, actor)

@@ -180,3 +180,13 @@ def test_bad_filter_is_refused_when_configured(rt: Runtime, ldap_config: Directo
         configure(rt, ldap_config, filter="(uid=a")
     with pytest.raises(Exception, match="Invalid LDAP filter"):
         configure(rt, ldap_config, filter="uid=a")
+
+
+def test_options_changed_one_by_one_are_checked_before_a_sync(
+    rt: Runtime, ldap_config: DirectoryConfig
+) -> None:
+    configure(rt, ldap_config)
+    rt.set_setting("directory.security", "ssl")
+    with pytest.raises(Exception, match="security must be one of"):
+        sync_directory(rt)
+    assert names(rt) == {"admin"}
