@@ -7,7 +7,7 @@ every user as it was. Users are matched by name (case-insensitive):
 - missing in mailkeep: created with ``directoryServices`` authentication and the configured
   default privileges (no password: they log on with their directory password);
 - present with ``directoryServices`` authentication: full name, email addresses and DN follow
-  the directory;
+  the directory; a user renamed in the directory (same DN, old name gone) is renamed;
 - present with ``integrated`` authentication: left alone (a directory must not take over a
   local account such as ``admin``), and reported as skipped;
 - ``directoryServices`` users the directory no longer lists: deleted when
@@ -21,7 +21,7 @@ archiving profiles that ask for it; the admin API's ``SyncUsersWithDirectoryServ
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from mailkeep.directory import config as directory_config
@@ -64,6 +64,7 @@ class _Plan:
     result: SyncResult
     create: list[UserRecord] = field(default_factory=list)
     update: list[UserRecord] = field(default_factory=list)
+    rename: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _clean(user: DirectoryUser) -> DirectoryUser | None:
@@ -92,6 +93,61 @@ def _difference(current: UserInfo, wanted: DirectoryUser) -> dict[str, Any]:
     return changes
 
 
+@dataclass
+class _Known:
+    """mailkeep's users indexed for matching, and the names the directory lists."""
+
+    by_name: dict[str, UserInfo]
+    by_dn: dict[str, UserInfo]
+    found_names: set[str]
+    listed: set[str] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, existing: list[UserInfo], found: list[DirectoryUser]) -> _Known:
+        by_dn = {
+            u.distinguished_name.lower(): u
+            for u in existing
+            if u.auth_mode == DIRECTORY_AUTH and u.distinguished_name
+        }
+        names = {u.name.lower() for u in found}
+        return cls({u.name.lower(): u for u in existing}, by_dn, names)
+
+    def renamed(self, user: DirectoryUser) -> UserInfo | None:
+        """The directory user mailkeep knows under an old name (same DN, old name gone)."""
+        old = self.by_dn.get(user.distinguished_name.lower()) if user.distinguished_name else None
+        return old if old is not None and old.name.lower() not in self.found_names else None
+
+
+def _record(user: DirectoryUser, privileges: tuple[str, ...] = ()) -> UserRecord:
+    return UserRecord(
+        user.name, user.full_name, user.emails, privileges, DIRECTORY_AUTH, user.distinguished_name
+    )
+
+
+def _plan_user(
+    todo: _Plan, known: _Known, user: DirectoryUser, privileges: tuple[str, ...]
+) -> None:
+    result = todo.result
+    mine = known.by_name.get(user.name.lower())
+    if mine is None and (old := known.renamed(user)) is not None:
+        # Renamed in the directory (same DN): rename, so the user keeps grants and archive.
+        known.listed.add(old.name.lower())
+        todo.rename.append((old.name, user.name))
+        mine = replace(old, name=user.name)
+        result.changes[user.name] = {"renamedFrom": old.name}
+    if mine is None:
+        result.created.append(user.name)
+        todo.create.append(_record(user, privileges))
+    elif mine.auth_mode != DIRECTORY_AUTH:
+        result.skipped.append(mine.name)
+    elif (changes := _difference(mine, user)) or mine.name in result.changes:
+        result.updated.append(mine.name)
+        result.changes[mine.name] = {**result.changes.get(mine.name, {}), **changes}
+        todo.update.append(_record(replace(user, name=mine.name)))
+    else:
+        result.unchanged += 1
+
+
 def plan(
     existing: list[UserInfo],
     found: list[DirectoryUser],
@@ -99,50 +155,20 @@ def plan(
     delete_missing: bool,
 ) -> _Plan:
     """Compare the directory with mailkeep's users; nothing is changed here."""
-    current = {u.name.lower(): u for u in existing}
     todo = _Plan(SyncResult())
-    result, listed = todo.result, set()
+    result, known = todo.result, _Known.of(existing, found)
     for raw in found:
         user = _clean(raw)
-        if user is None or user.name.lower() in listed:
+        if user is None or user.name.lower() in known.listed:
             result.skipped.append(raw.name)
             continue
-        listed.add(user.name.lower())
-        mine = current.get(user.name.lower())
-        if mine is None:
-            result.created.append(user.name)
-            todo.create.append(
-                UserRecord(
-                    user.name,
-                    user.full_name,
-                    user.emails,
-                    privileges,
-                    DIRECTORY_AUTH,
-                    user.distinguished_name,
-                )
-            )
-        elif mine.auth_mode != DIRECTORY_AUTH:
-            result.skipped.append(mine.name)
-        elif changes := _difference(mine, user):
-            result.updated.append(mine.name)
-            result.changes[mine.name] = changes
-            todo.update.append(
-                UserRecord(
-                    mine.name,
-                    user.full_name,
-                    user.emails,
-                    (),
-                    DIRECTORY_AUTH,
-                    user.distinguished_name,
-                )
-            )
-        else:
-            result.unchanged += 1
+        known.listed.add(user.name.lower())
+        _plan_user(todo, known, user, privileges)
     if delete_missing:
         result.deleted = [
             u.name
             for u in existing
-            if u.auth_mode == DIRECTORY_AUTH and u.name.lower() not in listed
+            if u.auth_mode == DIRECTORY_AUTH and u.name.lower() not in known.listed
         ]
     if result.deleted and not found:
         raise DirectoryError(
@@ -154,6 +180,8 @@ def plan(
 
 def _apply(runtime: Runtime, todo: _Plan) -> None:
     users = runtime.users
+    for old, new in todo.rename:
+        users.rename(old, new)  # the user archive keeps its name
     if todo.create:
         users.create_many(todo.create)
     if todo.update:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from mailkeep.directory.config import DirectoryConfig
@@ -190,3 +192,19 @@ def test_options_changed_one_by_one_are_checked_before_a_sync(
     with pytest.raises(Exception, match="security must be one of"):
         sync_directory(rt)
     assert names(rt) == {"admin"}
+
+
+def test_rename_in_the_directory_keeps_the_user(rt: Runtime, tmp_path: Path) -> None:
+    users = tmp_path / "users.csv"
+    users.write_text("name,full_name,dn\njsmith,Jane Smith,cn=jane\n", encoding="utf-8")
+    configure(rt, DirectoryConfig(), type="csv", file=str(users), delete_missing=True)
+    sync_directory(rt)
+    before = rt.users.get("jsmith")
+    rt.users.set_privileges("jsmith", ("login", "export"))
+    users.write_text("name,full_name,dn\njdoe,Jane Doe,cn=jane\n", encoding="utf-8")
+    assert sync_directory(rt).as_dict() == {
+        "created": [], "updated": ["jdoe"], "deleted": [], "unchanged": 0
+    }  # fmt: skip
+    after = rt.users.get("jdoe")
+    assert (after.id, after.archive, after.privileges) == (before.id, "jsmith", ("login", "export"))
+    assert after.full_name == "Jane Doe"

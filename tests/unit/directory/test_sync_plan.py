@@ -57,3 +57,18 @@ def test_search_filters_of_the_presets() -> None:
         .search_filter()
         .endswith("(memberOf:1.2.840.113556.1.4.1941:=cn=G,dc=x))")
     )
+
+
+def test_a_user_renamed_in_the_directory_is_renamed_not_recreated() -> None:
+    old = UserInfo(1, "jsmith", "Jane Smith", (), ("login",), "directoryServices", "jsmith", "cn=J")
+    todo = plan([old], [DirectoryUser("jdoe", "Jane Doe", (), "CN=J")], ("login",), True)
+    assert todo.result.as_dict() == {
+        "created": [], "updated": ["jdoe"], "deleted": [], "unchanged": 0
+    }  # fmt: skip
+    assert todo.rename == [("jsmith", "jdoe")]
+    assert todo.result.changes["jdoe"] == {
+        "renamedFrom": "jsmith", "fullName": "Jane Doe", "distinguishedName": "CN=J"
+    }  # fmt: skip
+    # Both names listed: two people, no rename.
+    both = [DirectoryUser("jdoe", "", (), "cn=J"), DirectoryUser("jsmith", "", (), "cn=other")]
+    assert plan([old], both, ("login",), True).rename == []
