@@ -86,34 +86,39 @@ def main() -> None:
     changed = set(range(0, args.users, 10))  # every tenth user: 10 %
     with tempfile.TemporaryDirectory(prefix="mailkeep-bench-directory-") as tmp:
         work = Path(tmp)
-        server = None
-        with Runtime.init(work / "data") as runtime:
-            if args.source == "ldap":
-                server = slapdserver.start()
-                _ldif(work / "users.ldif", args.users)
-                started = time.perf_counter()
-                slapdserver.seed(server, work / "users.ldif")
-                print(f"(loading slapd: {time.perf_counter() - started:.1f} s)")
-                config = DirectoryConfig(
-                    type="ldap", host="127.0.0.1", port=server.port, base_dn=PEOPLE,
-                    bind_dn=slapdserver.ROOT_DN, bind_password=slapdserver.ROOT_PASSWORD,
-                )  # fmt: skip
-            else:
-                _csv(work / "users.csv", args.users, set())
-                config = DirectoryConfig(type="csv", file=str(work / "users.csv"))
-            directory_config.save(runtime, config)
-            try:
-                print(f"{args.users:,} directory users from {args.source}")
-                _timed("create", lambda: sync_directory(runtime))
-                _timed("resync, nothing changed", lambda: sync_directory(runtime))
-                if server is not None:
-                    _modify(server, work / "changes.ldif", changed)
-                else:
-                    _csv(work / "users.csv", args.users, changed)
-                _timed("resync, 10 % changed", lambda: sync_directory(runtime))
-            finally:
-                if server is not None:
-                    server.stop()
+        server = slapdserver.start() if args.source == "ldap" else None
+        try:
+            with Runtime.init(work / "data") as runtime:
+                _run(runtime, work, server, args.users, changed)
+        finally:
+            if server is not None:
+                server.stop()
+
+
+def _run(
+    runtime: Runtime, work: Path, server: slapdserver.Slapd | None, count: int, changed: set[int]
+) -> None:
+    if server is not None:
+        _ldif(work / "users.ldif", count)
+        started = time.perf_counter()
+        slapdserver.seed(server, work / "users.ldif")
+        print(f"(loading slapd: {time.perf_counter() - started:.1f} s)")
+        config = DirectoryConfig(
+            type="ldap", host="127.0.0.1", port=server.port, base_dn=PEOPLE,
+            bind_dn=slapdserver.ROOT_DN, bind_password=slapdserver.ROOT_PASSWORD,
+        )  # fmt: skip
+    else:
+        _csv(work / "users.csv", count, set())
+        config = DirectoryConfig(type="csv", file=str(work / "users.csv"))
+    directory_config.save(runtime, config)
+    print(f"{count:,} directory users from {'ldap' if server else 'csv'}")
+    _timed("create", lambda: sync_directory(runtime))
+    _timed("resync, nothing changed", lambda: sync_directory(runtime))
+    if server is not None:
+        _modify(server, work / "changes.ldif", changed)
+    else:
+        _csv(work / "users.csv", count, changed)
+    _timed("resync, 10 % changed", lambda: sync_directory(runtime))
 
 
 if __name__ == "__main__":
