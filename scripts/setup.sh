@@ -15,9 +15,16 @@ need_pkg() { dpkg -s "$1" >/dev/null 2>&1 || apt_missing+=("$1"); }
 if command -v dpkg >/dev/null 2>&1; then
   command -v python3 >/dev/null 2>&1 || need_pkg python3
   python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_pkg python3-venv
+  # python-ldap (directory services) builds against OpenLDAP's client library.
+  need_pkg libldap2-dev
+  need_pkg libsasl2-dev
+  command -v gcc >/dev/null 2>&1 || need_pkg gcc
   if [ "$want_test" = 1 ]; then
     # Browser tests drive Debian's Chromium with Playwright (no browser download).
     need_pkg chromium
+    # Directory tests start a throw-away OpenLDAP server and seed it with ldapadd.
+    need_pkg slapd
+    need_pkg ldap-utils
     # The PostgreSQL tests use the server on 127.0.0.1:5432 when one runs there, or start a
     # private throw-away cluster from the Debian server package.
     if ! (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then

@@ -16,7 +16,7 @@ from mailkeep.errors import InvalidInputError
 
 @dataclass(frozen=True)
 class Setting:
-    """One setting: ``kind`` is int, float, str or list (comma-separated str)."""
+    """One setting: ``kind`` is int, float, str, bool or list (comma-separated str)."""
 
     name: str
     kind: type
@@ -30,6 +30,8 @@ class Setting:
         try:
             if self.kind is list:
                 return [part.strip() for part in text.split(",") if part.strip()]
+            if self.kind is bool:
+                return _parse_bool(text)
             value = self.kind(text)
         except ValueError as exc:
             raise InvalidInputError(
@@ -41,7 +43,18 @@ class Setting:
 
     def render(self, value: Any) -> str:
         """The text form of a value."""
+        if self.kind is bool:
+            return "true" if value else "false"
         return ",".join(value) if self.kind is list else str(value)
+
+
+def _parse_bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("true", "yes", "on", "1"):
+        return True
+    if lowered in ("false", "no", "off", "0", ""):
+        return False
+    raise ValueError(text)
 
 
 _ALL = (
@@ -199,7 +212,45 @@ _ALL = (
     ),
 )
 
-SETTINGS: dict[str, Setting] = {s.name: s for s in _ALL}
+# Directory services (docs/directory.md): one configured directory, read by directory.config.
+_DIRECTORY = (
+    Setting("directory.type", str, "", "Directory source: ldap, ad, mdaemon, csv (empty: none)."),
+    Setting("directory.host", str, "", "LDAP or Active Directory server name or address."),
+    Setting("directory.port", int, 0, "LDAP port (0: 389, or 636 for LDAPS).", minimum=0),
+    Setting("directory.security", str, "none", "LDAP encryption: none, starttls or tls."),
+    Setting("directory.insecure", bool, False, "Accept an untrusted LDAP server certificate."),
+    Setting("directory.ca_file", str, "", "PEM file of CA certificates to trust for LDAP TLS."),
+    Setting("directory.bind_dn", str, "", "DN (or UPN on AD) mailkeep binds as to read users."),
+    Setting(
+        "directory.bind_password",
+        str,
+        "",
+        "Password of directory.bind_dn (stored encrypted with the master key).",
+        secret=True,
+    ),
+    Setting("directory.base_dn", str, "", "Where users are searched (subtree)."),
+    Setting("directory.filter", str, "", "RFC 4515 filter selecting users (optional)."),
+    Setting("directory.user_attribute", str, "", "Attribute holding the user name."),
+    Setting("directory.name_attribute", str, "", "Attribute holding the full name."),
+    Setting("directory.email_attributes", list, [], "Attributes holding email addresses."),
+    Setting("directory.groups", str, "", "Only members of these group DNs (';'-separated)."),
+    Setting("directory.nested_groups", str, "walk", "Group membership: walk or chain (AD)."),
+    Setting("directory.ad_enabled_only", bool, True, "AD: only enabled accounts."),
+    Setting("directory.ad_mail_enabled_only", bool, True, "AD: only users with an address."),
+    Setting("directory.ad_skip_hidden", bool, True, "AD: skip users hidden from address lists."),
+    Setting("directory.file", str, "", "USERLIST.DAT (mdaemon) or CSV file (csv)."),
+    Setting("directory.file_encoding", str, "utf-8", "Encoding of directory.file."),
+    Setting("directory.delete_missing", bool, False, "Delete users missing from the directory."),
+    Setting("directory.default_privileges", list, ["login"], "Privileges of synced new users."),
+    Setting("directory.timeout_seconds", float, 10.0, "Directory network timeout.", minimum=0.1),
+    Setting("directory.login", str, "directory", "Password check: directory or imap."),
+    Setting("directory.imap_host", str, "", "IMAP server that checks passwords (login=imap)."),
+    Setting("directory.imap_port", int, 0, "IMAP port (0: 143, or 993 with tls).", minimum=0),
+    Setting("directory.imap_security", str, "none", "IMAP encryption: none, starttls or tls."),
+    Setting("directory.imap_insecure", bool, False, "Accept an untrusted IMAP certificate."),
+)
+
+SETTINGS: dict[str, Setting] = {s.name: s for s in (*_ALL, *_DIRECTORY)}
 
 
 def setting(name: str) -> Setting:

@@ -37,6 +37,10 @@ _EVENTS = {
     "profile.deleted": "An archiving profile was deleted (archived mail stays).",
     "profile.run": "An archiving profile was started by hand.",
     "profile.cancelled": "A running archiving job was asked to stop.",
+    "directory.configured": "The directory service configuration changed.",
+    "directory.synced": "Users were synchronised with the directory service (names created, "
+    "updated and deleted).",
+    "directory.sync_failed": "A directory sync failed before changing any user.",
 }
 
 EVENTS: MappingProxyType[str, str] = MappingProxyType(_EVENTS)

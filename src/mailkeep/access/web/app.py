@@ -21,6 +21,7 @@ from mailkeep.access.web.context import HERE, WebContext, web
 from mailkeep.access.web.guard import CsrfError, LoginRequired
 from mailkeep.access.web.pages import (
     account,
+    admin_directory,
     admin_stores,
     admin_users,
     archive,
@@ -137,6 +138,7 @@ def create_app(runtime: Runtime, jobs: JobRunner | None = None) -> Starlette:
     pages = (login, archive, message, upload, account, profiles, admin_users, admin_stores)
     for module in pages:
         routes.extend(module.routes)
+    routes.extend(admin_directory.routes)
     app = Starlette(
         routes=routes,
         exception_handlers={MailkeepError: on_error, Exception: on_crash},

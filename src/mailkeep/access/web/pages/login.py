@@ -1,7 +1,7 @@
 """Logging on and off.
 
-A user needs the ``login`` privilege and a password (directory-services users will bind to
-the directory instead, in a later issue). As in the reference guide, an administrator whose
+A user needs the ``login`` privilege and a password, checked by ``access.authenticate``
+(directory-services users by the directory). As in the reference guide, an administrator whose
 password is still ``admin`` may log on only from this machine. Failures are throttled per user
 name and per address, and every attempt is recorded in the audit log.
 """
@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from mailkeep.access.authenticate import authenticate
 from mailkeep.access.web.context import WebContext, web
 from mailkeep.access.web.guard import (
     SESSION_COOKIE,
@@ -39,8 +40,6 @@ def _refusal(user: UserInfo | None, password: str, address: str) -> str | None:
         return "wrong user name or password"
     if not user.may("login"):
         return "no login privilege"
-    if user.auth_mode != "integrated":
-        return "directory services logon is not configured"
     if user.is_admin and password == "admin" and address not in LOCAL_ADDRESSES:  # noqa: S105
         return "default admin password from a remote address"
     return None
@@ -52,7 +51,7 @@ def _attempt(context: WebContext, name: str, password: str, address: str, agent:
     if context.throttle.blocked(name, address):
         audit.record("login.throttled", actor=name, address=address, channel="web")
         return None
-    user = context.runtime.users.verify_password(name, password) if name and password else None
+    user = authenticate(context.runtime, name, password)
     reason = _refusal(user, password, address)
     if reason is not None or user is None:
         context.throttle.failed(name, address)
