@@ -215,6 +215,13 @@ _ALL = (
 # Directory services (docs/directory.md): one configured directory, read by directory.config.
 _DIRECTORY = (
     Setting("directory.type", str, "", "Directory source: ldap, ad, mdaemon, csv (empty: none)."),
+    Setting(
+        "directory.sync_schedule",
+        str,
+        "",
+        "When the server syncs users with the directory: every:MINUTES, daily:HH:MM, "
+        "weekly:DAYS:HH:MM or cron:EXPRESSION (UTC); empty: only on demand.",
+    ),
     Setting("directory.host", str, "", "LDAP or Active Directory server name or address."),
     Setting("directory.port", int, 0, "LDAP port (0: 389, or 636 for LDAPS).", minimum=0),
     Setting("directory.security", str, "none", "LDAP encryption: none, starttls or tls."),

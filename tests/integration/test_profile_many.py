@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
+from pathlib import Path
 
 from mailkeep.jobs.accounts import read_accounts_csv
 from mailkeep.runtime import Runtime
@@ -195,3 +196,24 @@ def test_multidrop_over_pop3_with_starttls(runtime: Runtime, dovecot: Dovecot) -
     assert folders(runtime, "bob") == {"Inbox": 1}
     assert folders(runtime, "alice") == {"Unknown": 1}
     assert count(dovecot, "drop@example.com") == 0
+
+
+def test_master_login_profile_syncs_the_directory_first(
+    runtime: Runtime, dovecot: Dovecot, tmp_path: Path
+) -> None:
+    """A profile with sync_directory brings the users in first, so a mailbox of a user the
+    directory has just added is archived in the same run."""
+    users_csv = tmp_path / "users.csv"
+    users_csv.write_text("name,full_name,email\ncarol,Carol C,carol@example.com\n")
+    runtime.set_setting("directory.type", "csv")
+    runtime.set_setting("directory.file", str(users_csv))
+    fill(dovecot, "carol@example.com", "INBOX", [build_message(700)])
+    settings = server_settings(
+        dovecot, master_username=MASTER_USER, users="only:carol",
+        sync_directory=True,
+    )  # fmt: skip
+    create(runtime, "company", "imap-multi", settings, secrets={"password": MASTER_PASSWORD})
+    outcome = run(runtime, "company")
+    assert (outcome.status, outcome.archived) == ("succeeded", 1)
+    notes = [e.get("message", "") for e in outcome.protocol or []]
+    assert any(n.startswith("directory synced: 1 created") for n in notes)

@@ -137,6 +137,8 @@ class JobRunner:
         from mailkeep.ingest.service import import_source  # heavy: parsers and extractors
 
         profile = run.profile
+        if profile.settings.get("sync_directory"):
+            self._sync_directory_first(protocol)
         ledger = DatabaseLedger(self.runtime.sessions, profile.id)
         job = build_source(
             profile,
@@ -161,6 +163,24 @@ class JobRunner:
             return
         self._after_import(run, job, protocol, outcome)
         ledger.flush()
+
+    def _sync_directory_first(self, protocol: RunProtocol) -> None:
+        """Bring the users in line with the directory before reading their mailboxes (a
+        profile option); a failed sync is a warning and the run goes on with the users as
+        they are."""
+        from mailkeep.directory.sync import sync_directory
+
+        try:
+            result = sync_directory(self.runtime, actor="profile")
+        except MailkeepError as exc:
+            protocol.note("", "", "warning", f"directory sync failed: {exc}")
+            return
+        counts = result.as_dict()
+        protocol.note(
+            "", "", "info",
+            f"directory synced: {len(counts['created'])} created, {len(counts['updated'])} "
+            f"updated, {len(counts['deleted'])} deleted",
+        )  # fmt: skip
 
     def _after_import(
         self, run: _Run, job: JobSource, protocol: RunProtocol, outcome: JobOutcome

@@ -40,6 +40,8 @@ class Scheduler:
         self._poll = poll_seconds
         self._loop_task: asyncio.Task[None] | None = None
         self._jobs: set[asyncio.Task[object]] = set()
+        self._directory_due: datetime | None = None
+        self._directory_text = ""
 
     async def start(self) -> None:
         """Record interrupted runs, then check schedules every ``poll_seconds``."""
@@ -72,11 +74,12 @@ class Scheduler:
             await asyncio.sleep(self._poll)
 
     async def tick(self) -> list[str]:
-        """Start every profile that is due now; returns their names."""
+        """Start every profile that is due now (and the directory sync, when it is due);
+        returns the names of what was started."""
         now = self._clock()
+        started = await self._directory_sync_if_due(now)
         profiles = await asyncio.to_thread(self.runner.profiles.list)
         running = {n.lower() for n in self.runner.running()}
-        started = []
         for profile in profiles:
             if profile.name.lower() in running:
                 continue
@@ -87,6 +90,34 @@ class Scheduler:
             task.add_done_callback(self._jobs.discard)
             started.append(profile.name)
         return started
+
+    async def _directory_sync_if_due(self, now: datetime) -> list[str]:
+        """Run the directory sync on ``directory.sync_schedule``. Its next time lives in this
+        process: after a restart the next slot counts from the restart (a sync is idempotent,
+        so a slot missed while down simply comes at the next one)."""
+        text = await asyncio.to_thread(self.runner.runtime.setting, "directory.sync_schedule")
+        schedule = parse_schedule(text) if text else None
+        if schedule is None:
+            self._directory_due = None
+            return []
+        if self._directory_due is None or self._directory_text != text:
+            self._directory_due, self._directory_text = schedule.next_after(now), text
+            return []
+        if self._directory_due > now:
+            return []
+        self._directory_due = schedule.next_after(now)
+        task = asyncio.create_task(asyncio.to_thread(self._sync_directory))
+        self._jobs.add(task)
+        task.add_done_callback(self._jobs.discard)
+        return ["directory sync"]
+
+    def _sync_directory(self) -> None:
+        from mailkeep.directory.sync import sync_directory
+
+        try:
+            sync_directory(self.runner.runtime)
+        except Exception:  # recorded as directory.sync_failed by the sync; never fatal here
+            log.exception("scheduled directory sync failed")
 
     def _claim(self, profile: ProfileInfo, now: datetime) -> bool:
         """Whether ``profile`` is due; if so its next run time is moved on first (persisted)."""

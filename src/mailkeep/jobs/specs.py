@@ -133,6 +133,7 @@ def spec_from_values(kind: str, value: Value, archive: str | None, owner: str) -
         settings["master_username"] = value("master_username")
         settings["master_separator"] = value("master_separator")
         settings["users"] = UserSelection.parse(value("users") or "all").render()
+        settings["sync_directory"] = value("sync_directory") == "1"
     if kind in ("multidrop", "journal"):
         settings["protocol"] = settings.get("protocol") or value("protocol") or "imap"
         settings["unknown"] = UnknownRule.parse(value("unknown") or "skip").render()
@@ -152,4 +153,5 @@ def csv_spec_from_values(
     settings, folders = _server_and_folders("imap-csv", value)
     settings.update(folders)
     settings["accounts"] = rows
+    settings["sync_directory"] = value("sync_directory") == "1"
     return _spec("imap-csv", value, settings, {"passwords": passwords}, owner=owner)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from mailkeep.jobs.profiles import ProfileDirectory, ProfileSpec
 from mailkeep.jobs.runner import JobRunner
@@ -80,3 +81,27 @@ def test_interrupted_runs_are_recorded_at_start(runtime: Runtime) -> None:
     (result,) = runner.results.list()
     assert result.status == "failed"
     assert "interrupted" in str(result.protocol)
+
+
+def test_directory_sync_runs_on_its_schedule(runtime: Runtime, tmp_path: Path) -> None:
+    users_csv = tmp_path / "users.csv"
+    users_csv.write_text("name,full_name,email\ncarol,Carol C,carol@example.com\n")
+    runtime.set_setting("directory.type", "csv")
+    runtime.set_setting("directory.file", str(users_csv))
+    runtime.set_setting("directory.sync_schedule", "every:60")
+    clock = Clock(START)
+
+    async def scenario() -> list[list[str]]:
+        scheduler = Scheduler(JobRunner(runtime), clock, poll_seconds=3600)
+        passes = [await scheduler.tick()]  # plans the first slot
+        clock.now = START + timedelta(minutes=59)
+        passes.append(await scheduler.tick())
+        clock.now = START + timedelta(minutes=61)
+        passes.append(await scheduler.tick())
+        passes.append(await scheduler.tick())
+        await scheduler.stop(cancel_running=False)
+        return passes
+
+    assert asyncio.run(scenario()) == [[], [], ["directory sync"], []]
+    carol = runtime.users.get("carol")
+    assert (carol.full_name, carol.auth_mode) == ("Carol C", "directoryServices")

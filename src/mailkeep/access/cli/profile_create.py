@@ -47,6 +47,9 @@ Schedule = typer.Option("", "--schedule", help=SCHEDULE_HELP)
 Timeout = typer.Option(0, "--timeout", min=0, help="Stop a run after N seconds (0: setting).")
 Unknown = typer.Option("skip", "--unknown", help="skip or archive:USER/FOLDER.")
 Protocol = typer.Option("imap", "--protocol", help="imap or pop3.")
+SyncDirectory = typer.Option(
+    False, "--sync-directory", help="Sync users with the directory service before each run."
+)
 
 
 def _password(password_stdin: bool) -> str:
@@ -166,6 +169,7 @@ def create_imap_multi(
     older_than_days: int | None = OlderThan,
     newer_than_days: int | None = NewerThan,
     delete_after_days: int | None = DeleteAfter,
+    sync_directory: bool = SyncDirectory,
     schedule: str = Schedule,
     timeout: int = Timeout,
     json: bool = JsonOption,
@@ -176,6 +180,7 @@ def create_imap_multi(
         **folder_settings(
             include, exclude, skip_unread, older_than_days, newer_than_days, skip_special
         ),
+        "sync_directory": sync_directory,
         "master_username": master_username,
         "master_separator": master_separator,
         "users": UserSelection.parse(users).render(),
@@ -203,6 +208,7 @@ def create_imap_csv(
     older_than_days: int | None = OlderThan,
     newer_than_days: int | None = NewerThan,
     delete_after_days: int | None = DeleteAfter,
+    sync_directory: bool = SyncDirectory,
     schedule: str = Schedule,
     timeout: int = Timeout,
     json: bool = JsonOption,
@@ -226,6 +232,7 @@ def create_imap_csv(
                 include, exclude, skip_unread, older_than_days, newer_than_days, skip_special
             ),
             "accounts": rows,
+            "sync_directory": sync_directory,
             "delete_after_days": delete_after_days,
         }
         secrets = {"passwords": {a.login: a.password for a in accounts}}
