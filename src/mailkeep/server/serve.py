@@ -1,6 +1,7 @@
 """``mailkeep serve``: every listener in one process, one event loop, one shutdown.
 
-Web access listens on HTTP (8461) and HTTPS (8462) by default; a port of 0 turns a listener off.
+Web access listens on HTTP (8461) and HTTPS (8462) by default, the administration API on HTTPS
+(8463); a port of 0 turns a listener off.
 SIGTERM or SIGINT stops accepting connections, lets requests in flight finish, then closes the
 archive stores cleanly (indexes flushed), so a restart loses nothing.
 """
@@ -30,6 +31,9 @@ class Listeners:
     bind: str
     http_port: int
     https_port: int
+    api_bind: str = ""  # empty: the same as ``bind``
+    api_http_port: int = 0
+    api_https_port: int = 0
 
 
 class _Listener(uvicorn.Server):
@@ -41,13 +45,26 @@ class _Listener(uvicorn.Server):
 
 
 def resolve_listeners(
-    runtime: Runtime, bind: str | None, http_port: int | None, https_port: int | None
+    runtime: Runtime,
+    bind: str | None,
+    http_port: int | None,
+    https_port: int | None,
+    api_http_port: int | None = None,
+    api_https_port: int | None = None,
 ) -> Listeners:
-    """Command-line values win over settings."""
+    """Command-line values win over settings (``--bind`` applies to every listener)."""
+
+    def chosen(value: int | None, name: str) -> int:
+        return value if value is not None else int(runtime.setting(name))
+
+    web_bind = bind if bind is not None else runtime.setting("web.bind")
     return Listeners(
-        bind if bind is not None else runtime.setting("web.bind"),
-        http_port if http_port is not None else runtime.setting("web.http_port"),
-        https_port if https_port is not None else runtime.setting("web.https_port"),
+        web_bind,
+        chosen(http_port, "web.http_port"),
+        chosen(https_port, "web.https_port"),
+        bind if bind is not None else runtime.setting("api.bind") or web_bind,
+        chosen(api_http_port, "api.http_port"),
+        chosen(api_https_port, "api.https_port"),
     )
 
 
@@ -63,15 +80,24 @@ def certificate_for(runtime: Runtime) -> CertificatePair:
 
 
 def _servers(runtime: Runtime, listeners: Listeners) -> list[_Listener]:
+    from mailkeep.access.api.app import create_api_app
     from mailkeep.access.web.app import create_app
 
-    app = create_app(runtime)
     servers = []
-    if listeners.http_port:
-        servers.append(_Listener(_config(app, listeners.bind, listeners.http_port, None)))
-    if listeners.https_port:
-        pair = certificate_for(runtime)
-        servers.append(_Listener(_config(app, listeners.bind, listeners.https_port, pair)))
+    pair = certificate_for(runtime) if listeners.https_port or listeners.api_https_port else None
+    if listeners.http_port or listeners.https_port:
+        app = create_app(runtime)
+        if listeners.http_port:
+            servers.append(_Listener(_config(app, listeners.bind, listeners.http_port, None)))
+        if listeners.https_port:
+            servers.append(_Listener(_config(app, listeners.bind, listeners.https_port, pair)))
+    if listeners.api_http_port or listeners.api_https_port:
+        api = create_api_app(runtime)
+        bind = listeners.api_bind or listeners.bind
+        if listeners.api_http_port:
+            servers.append(_Listener(_config(api, bind, listeners.api_http_port, None)))
+        if listeners.api_https_port:
+            servers.append(_Listener(_config(api, bind, listeners.api_https_port, pair)))
     return servers
 
 
@@ -108,6 +134,8 @@ async def serve(runtime: Runtime, listeners: Listeners) -> None:
         "bind": listeners.bind,
         "http": listeners.http_port,
         "https": listeners.https_port,
+        "apiHttp": listeners.api_http_port,
+        "apiHttps": listeners.api_https_port,
         "dataDir": str(runtime.data_dir),
     }
     log.info("mailkeep serving", extra={"fields": fields})
