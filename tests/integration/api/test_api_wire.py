@@ -32,7 +32,7 @@ def test_unauthenticated_requests_get_the_basic_challenge(api_server: ApiServer)
     anonymous = api_server.client()
     answer = anonymous.post("/api/invoke/GetServerInfo", auth=False)
     assert answer.status == 401
-    assert answer.headers["www-authenticate"].startswith('Basic realm="')
+    assert answer.headers["www-authenticate"] == 'Basic realm="mailkeep administration API"'
     # A client that sends credentials only after the challenge (older MailStore wrappers).
     lazy = WireClient(api_server.http_url, "admin", PASSWORD, preemptive=False)
     assert lazy.result("GetServerInfo")["version"]

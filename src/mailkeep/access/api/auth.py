@@ -24,7 +24,7 @@ from mailkeep.master.users import UserInfo
 from mailkeep.runtime import Runtime
 
 REALM = "mailkeep administration API"
-CHALLENGE = f'Basic realm="{REALM}", charset="UTF-8"'
+CHALLENGE = f'Basic realm="{REALM}"'
 LOCAL_ADDRESSES = frozenset({"127.0.0.1", "::1"})
 _REMEMBERED = 1024
 
