@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import uvicorn
 from starlette.types import ASGIApp
 
+from mailkeep.access.api.operations import OperationBoard
 from mailkeep.runtime import Runtime
 from mailkeep.server.tls import CertificatePair, resolve_certificate
 
@@ -101,6 +102,21 @@ def _servers(runtime: Runtime, listeners: Listeners) -> list[_Listener]:
     return servers
 
 
+async def _stop_background_work(servers: list[_Listener]) -> None:
+    """Let long-running API commands reach a safe point before the stores are closed."""
+    boards = {id(b): b for s in servers if (b := _board_of(s.config.app)) is not None}
+    for board in boards.values():
+        left = await asyncio.to_thread(board.stop, 30.0)
+        if left:
+            log.warning("still running at shutdown", extra={"fields": {"operations": left}})
+
+
+def _board_of(app: object) -> OperationBoard | None:
+    state = getattr(app, "state", None)
+    context = getattr(state, "api", None) if state is not None else None
+    return getattr(context, "board", None)
+
+
 def _config(app: ASGIApp, host: str, port: int, pair: CertificatePair | None) -> uvicorn.Config:
     return uvicorn.Config(
         app,
@@ -144,6 +160,7 @@ async def serve(runtime: Runtime, listeners: Listeners) -> None:
     finally:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
+        await _stop_background_work(servers)
     if any(not server.started for server in servers):
         raise SystemExit("A listener could not start (is the port in use?); see the log.")
     log.info("stopped", extra={"fields": {"event": "server.stopped"}})

@@ -113,6 +113,7 @@ class OperationBoard:
 
     def __init__(self) -> None:
         self._operations: dict[str, Operation] = {}
+        self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
 
     def start(
@@ -130,7 +131,22 @@ class OperationBoard:
             target=run_work, args=(operation, work), name=f"api-{command}", daemon=True
         )
         thread.start()
+        with self._lock:
+            self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         return operation
+
+    def stop(self, timeout: float) -> list[str]:
+        """Cancel every running operation and wait up to ``timeout`` seconds for them to
+        reach a safe point (server shutdown); returns the commands still running then."""
+        with self._lock:
+            running = [op for op in self._operations.values() if op.running]
+            threads = list(self._threads)
+        for operation in running:
+            operation.cancel()
+        deadline = time.monotonic() + timeout
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return [t.name for t in threads if t.is_alive()]
 
     def get(self, token: str) -> Operation | None:
         """The operation of ``token`` (None when unknown or forgotten)."""

@@ -14,7 +14,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from mailkeep.access.api.app import create_api_app
-from mailkeep.access.api.operations import Operation
+from mailkeep.access.api.operations import Operation, OperationBoard
 from mailkeep.access.api.registry import Arg, Call, CommandRegistry, Work
 from mailkeep.runtime import Runtime
 
@@ -101,3 +101,16 @@ def test_get_metadata_lists_only_the_registry(client: TestClient) -> None:
     assert _body(response) == [
         {"name": "Paced", "args": [{"name": "steps", "type": "number", "nullable": False}]}
     ]
+
+
+def test_stopping_the_board_cancels_running_work() -> None:
+    board = OperationBoard()
+
+    def endless(operation: Operation) -> None:
+        while True:
+            time.sleep(0.01)
+            operation.progress(None, "working")
+
+    operation = board.start("Endless", endless)
+    assert board.stop(10) == []
+    assert operation.status == "cancelled" and operation.finished_at is not None

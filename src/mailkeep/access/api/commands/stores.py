@@ -132,7 +132,8 @@ def detach_store(call: Call) -> None:
 
 @COMMANDS.command("RenameStore", "Rename an archive store.", STORE_ID, Arg("name"))
 def rename_store(call: Call) -> None:
-    row = call.runtime.stores.rename(call.get("id"), call.get("name"))
+    with store_writes():  # rewrites the store's store.json
+        row = call.runtime.stores.rename(call.get("id"), call.get("name"))
     call.audit("store.renamed", str(row.id), name=row.name)
 
 
