@@ -80,11 +80,14 @@ def certificate_for(runtime: Runtime) -> CertificatePair:
     )
 
 
-def _servers(runtime: Runtime, listeners: Listeners) -> list[_Listener]:
+def _servers(
+    runtime: Runtime, listeners: Listeners
+) -> tuple[list[_Listener], list[OperationBoard]]:
+    """The listeners, and the boards of long-running API commands to stop at shutdown."""
     from mailkeep.access.api.app import create_api_app
     from mailkeep.access.web.app import create_app
 
-    servers = []
+    servers, boards = [], []
     pair = certificate_for(runtime) if listeners.https_port or listeners.api_https_port else None
     if listeners.http_port or listeners.https_port:
         app = create_app(runtime)
@@ -94,27 +97,21 @@ def _servers(runtime: Runtime, listeners: Listeners) -> list[_Listener]:
             servers.append(_Listener(_config(app, listeners.bind, listeners.https_port, pair)))
     if listeners.api_http_port or listeners.api_https_port:
         api = create_api_app(runtime)
+        boards.append(api.state.api.board)
         bind = listeners.api_bind or listeners.bind
         if listeners.api_http_port:
             servers.append(_Listener(_config(api, bind, listeners.api_http_port, None)))
         if listeners.api_https_port:
             servers.append(_Listener(_config(api, bind, listeners.api_https_port, pair)))
-    return servers
+    return servers, boards
 
 
-async def _stop_background_work(servers: list[_Listener]) -> None:
+async def _stop_background_work(boards: list[OperationBoard]) -> None:
     """Let long-running API commands reach a safe point before the stores are closed."""
-    boards = {id(b): b for s in servers if (b := _board_of(s.config.app)) is not None}
-    for board in boards.values():
+    for board in boards:
         left = await asyncio.to_thread(board.stop, 30.0)
         if left:
             log.warning("still running at shutdown", extra={"fields": {"operations": left}})
-
-
-def _board_of(app: object) -> OperationBoard | None:
-    state = getattr(app, "state", None)
-    context = getattr(state, "api", None) if state is not None else None
-    return getattr(context, "board", None)
 
 
 def _config(app: ASGIApp, host: str, port: int, pair: CertificatePair | None) -> uvicorn.Config:
@@ -133,7 +130,7 @@ def _config(app: ASGIApp, host: str, port: int, pair: CertificatePair | None) ->
 
 async def serve(runtime: Runtime, listeners: Listeners) -> None:
     """Run until SIGTERM/SIGINT, then shut down gracefully."""
-    servers = _servers(runtime, listeners)
+    servers, boards = _servers(runtime, listeners)
     if not servers:
         raise SystemExit("Every listener is turned off (all ports are 0); nothing to serve.")
     loop = asyncio.get_running_loop()
@@ -160,7 +157,7 @@ async def serve(runtime: Runtime, listeners: Listeners) -> None:
     finally:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
-        await _stop_background_work(servers)
+        await _stop_background_work(boards)
     if any(not server.started for server in servers):
         raise SystemExit("A listener could not start (is the port in use?); see the log.")
     log.info("stopped", extra={"fields": {"event": "server.stopped"}})
