@@ -34,6 +34,7 @@ from mailkeep.store.registry import StoreRegistry, StoreSpec
 
 if TYPE_CHECKING:
     from mailkeep.ingest.workers import WorkerPool
+    from mailkeep.jobs.runner import JobRunner
 
 CONFIG_FILE = "mailkeep.json"
 KEY_FILE = "master.key"
@@ -79,6 +80,7 @@ class Runtime:
         self.grants = ArchiveGrants(self.sessions)
         self.audit = AuditLog(self.sessions)
         self._pool: WorkerPool | None = None
+        self._jobs: JobRunner | None = None
         base = self.setting("store.base_dir") or str(self.data_dir / "stores")
         self.stores = StoreRegistry(
             self.sessions,
@@ -161,6 +163,16 @@ class Runtime:
             )
             self._pool = WorkerPool(policy, self.setting("ingest.workers") or cpu_count())
         return self._pool
+
+    @property
+    def jobs(self) -> JobRunner:
+        """The one job runner of this process (created on first use): the server's scheduler,
+        web pages and admin API share it, so each sees and can cancel the others' jobs."""
+        if self._jobs is None:
+            from mailkeep.jobs.runner import JobRunner, relay_from_settings
+
+            self._jobs = JobRunner(self, relay_from_settings(self))
+        return self._jobs
 
     def close(self) -> None:
         """Close stores (flushing indexes), workers and the database."""

@@ -158,6 +158,27 @@ _ALL = (
         minimum=1,
     ),
     Setting(
+        "api.bind",
+        str,
+        "",
+        "Address the administration API listeners bind to (empty: the same as web.bind).",
+    ),
+    Setting(
+        "api.https_port",
+        int,
+        8463,
+        "HTTPS port of the administration API (0: off); it uses web access's certificate.",
+        minimum=0,
+    ),
+    Setting(
+        "api.http_port",
+        int,
+        0,
+        "Plain HTTP port of the administration API (0: off, the default; passwords would cross "
+        "the network in clear).",
+        minimum=0,
+    ),
+    Setting(
         "web.upload_max_bytes",
         int,
         4 << 30,

@@ -93,6 +93,15 @@ def test_archive_and_folder_counts(catalog: Catalog) -> None:
     assert (counts.messages, counts.blobs, counts.raw_bytes) == (4, 4, 406)
 
 
+def test_archived_between_counts_by_time_of_archiving(catalog: Catalog) -> None:
+    _fill(catalog)  # all archived at 2024-06-01 12:30:15.123456 UTC
+    moment = datetime(2024, 6, 1, 12, 30, 15, 123456, tzinfo=UTC)
+    assert catalog.archived_between(datetime(2024, 6, 1, tzinfo=UTC), moment) == (0, 0)
+    day_after = datetime(2024, 6, 2, tzinfo=UTC)
+    assert catalog.archived_between(moment, day_after) == (4, 403)  # entry sizes
+    assert catalog.archived_between(day_after, datetime(2025, 1, 1, tzinfo=UTC)) == (0, 0)
+
+
 def test_failed_batch_changes_nothing(catalog: Catalog) -> None:
     _fill(catalog)
     with pytest.raises(Exception):  # noqa: B017 - any database error will do

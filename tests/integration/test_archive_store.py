@@ -95,6 +95,7 @@ def test_recover_rebuilds_metadata_from_containers(
     import_source(runtime, source_of([make_message(n) for n in range(5, 12)], "Sent"), "bob")
     store = runtime.stores.open(1)
     store.move(2, "Inbox/Projects")
+    store.move_many([(3, "Inbox/A"), (4, "Inbox/A/B")])  # several moves in one entry record
     before = (store.catalog.archives(), store.catalog.folders("alice"), _ids(runtime, "falcon"))
     entries_before = list(store.iter_entries())
     metadata = Path(store.paths.metadata or "")

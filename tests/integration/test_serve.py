@@ -32,7 +32,10 @@ def free_port() -> int:
 @contextmanager
 def serving(data: Path, *args: str) -> Iterator[subprocess.Popen[bytes]]:
     """A running ``mailkeep serve``; stopped with SIGTERM afterwards (must exit cleanly).
-    Its log goes to ``DATA/../serve.log``."""
+    Its log goes to ``DATA/../serve.log``. The API listener is off unless ``args`` name a
+    port for it (its default, 8463, may be taken on a shared machine)."""
+    if "--api-port" not in args:
+        args = (*args, "--api-port", "0")
     env = {**os.environ}
     env.pop("MAILKEEP_HOME", None)
     with (data.parent / "serve.log").open("wb") as log:
@@ -67,7 +70,15 @@ def test_serve_http_and_https_then_stop_gracefully(tmp_path: Path) -> None:
     mkjson(data, "init")
     http, https = free_port(), free_port()
     with serving(
-        data, "--bind", "127.0.0.1", "--http-port", str(http), "--https-port", str(https)
+        data,
+        "--bind",
+        "127.0.0.1",
+        "--api-port",
+        "0",
+        "--http-port",
+        str(http),
+        "--https-port",
+        str(https),
     ) as proc:
         assert wait_healthy(f"http://127.0.0.1:{http}/healthz") == "ok"
         cert = data / "tls" / "self-signed.crt"
@@ -87,10 +98,20 @@ def test_port_zero_turns_a_listener_off(tmp_path: Path) -> None:
     data = tmp_path / "data"
     mkjson(data, "init")
     http = free_port()
-    with serving(data, "--bind", "127.0.0.1", "--http-port", str(http), "--https-port", "0"):
+    with serving(
+        data,
+        "--bind",
+        "127.0.0.1",
+        "--api-port",
+        "0",
+        "--http-port",
+        str(http),
+        "--https-port",
+        "0",
+    ):
         assert wait_healthy(f"http://127.0.0.1:{http}/healthz") == "ok"
     assert not (data / "tls").exists()  # no certificate needed without HTTPS
-    proc = mk(data, "serve", "--http-port", "0", "--https-port", "0", ok=None)
+    proc = mk(data, "serve", "--http-port", "0", "--https-port", "0", "--api-port", "0", ok=None)
     assert proc.returncode != 0
     assert b"nothing to serve" in proc.stderr
 
@@ -129,7 +150,17 @@ def test_certificates_self_signed_recreated_pem_and_pkcs12(tmp_path: Path) -> No
             stored = session.get(SettingValue, "web.tls_pkcs12_password")
             assert stored is not None and "pfx-pass" not in stored.value
     https = free_port()
-    with serving(data, "--bind", "127.0.0.1", "--http-port", "0", "--https-port", str(https)):
+    with serving(
+        data,
+        "--bind",
+        "127.0.0.1",
+        "--api-port",
+        "0",
+        "--http-port",
+        "0",
+        "--https-port",
+        str(https),
+    ):
         context = ssl.create_default_context(cafile=str(own.cert))
         context.check_hostname = False
         assert wait_healthy(f"https://127.0.0.1:{https}/healthz", context) == "ok"

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from mailkeep.index.model import SearchHit, SortOrder
+from mailkeep.metrics import SEARCH_SECONDS
 from mailkeep.store.catalog.base import EntryRow
 from mailkeep.store.registry import StoreRegistry
 
@@ -45,6 +46,18 @@ def search(
     sort: SortOrder = "date",
 ) -> tuple[list[SearchResult], int]:
     """A page of results merged over all stores, and the total number of matches."""
+    with SEARCH_SECONDS.time():
+        return _search(stores, query, archives, limit, offset, sort)
+
+
+def _search(
+    stores: StoreRegistry,
+    query: str,
+    archives: frozenset[str] | None,
+    limit: int,
+    offset: int,
+    sort: SortOrder,
+) -> tuple[list[SearchResult], int]:
     hits: list[tuple[int, SearchHit]] = []
     total = 0
     for store in stores.open_stores():

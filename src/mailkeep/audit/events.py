@@ -31,6 +31,17 @@ _EVENTS = {
     "store.verified": "An archive store was verified.",
     "store.creation_failed": "A new current archive store could not be created at rollover.",
     "store.index_rebuilt": "An archive store's search index was rebuilt.",
+    "store.attached": "An archive store was attached.",
+    "store.detached": "An archive store was detached (its files are kept).",
+    "store.relocated": "An archive store's parts were registered at new locations.",
+    "store.compacted": "An archive store was compacted.",
+    "store.catalogs_maintained": "The SQLite catalogs of the archive stores were checked and "
+    "compacted.",
+    "master.compacted": "The master database was compacted.",
+    "folder.moved": "An archive folder was moved or renamed within its user archive.",
+    "api.called": "An administration API command was called (from the API or the management "
+    "shell), with its outcome; argument names only, never values.",
+    "api.cancelled": "Cancellation of a long-running API command was requested.",
     "settings.changed": "A setting was changed.",
     "certificate.created": "A new self-signed TLS certificate was generated.",
     "profile.created": "An archiving profile was created.",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -105,22 +106,42 @@ def check_emails(emails: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _lines(text: str) -> tuple[str, ...]:
-    return tuple(e for e in text.split("\n") if e)
+    return tuple(e for e in text.split("\n") if e) if text else ()
+
+
+# The columns of a user in the order :func:`_info_of_row` takes them.
+_COLUMNS = (
+    User.id,
+    User.name,
+    User.full_name,
+    User.emails,
+    User.privileges,
+    User.auth_mode,
+    User.archive,
+    User.distinguished_name,
+    User.pop3_user_names,
+    User.password_hash,
+)
+
+
+def _info_of_row(row: tuple[Any, ...]) -> UserInfo:
+    (user_id, name, full_name, emails, privileges, auth_mode, archive, dn, pop3, hashed) = row
+    return UserInfo(
+        id=user_id,
+        name=name,
+        full_name=full_name,
+        emails=_lines(emails),
+        privileges=tuple(p for p in privileges.split(",") if p),
+        auth_mode=auth_mode,
+        archive=archive,
+        distinguished_name=dn,
+        pop3_user_names=_lines(pop3),
+        has_password=bool(hashed),
+    )
 
 
 def _info(user: User) -> UserInfo:
-    return UserInfo(
-        id=user.id,
-        name=user.name,
-        full_name=user.full_name,
-        emails=_lines(user.emails),
-        privileges=tuple(p for p in user.privileges.split(",") if p),
-        auth_mode=user.auth_mode,
-        archive=user.archive,
-        distinguished_name=user.distinguished_name,
-        pop3_user_names=_lines(user.pop3_user_names),
-        has_password=bool(user.password_hash),
-    )
+    return _info_of_row(tuple(getattr(user, column.key) for column in _COLUMNS))
 
 
 def valid_name(name: str) -> bool:
@@ -259,8 +280,11 @@ class UserDirectory:
 
     def list(self) -> list[UserInfo]:
         """Every user, by name."""
+        # Plain rows, not ORM objects: listing is on hot paths (the API's GetUsers, archive
+        # lists) and the ORM's bookkeeping costs ~60 µs per user.
         with self._sessions() as session:
-            return [_info(u) for u in session.scalars(select(User).order_by(User.name))]
+            rows = session.execute(select(*_COLUMNS).order_by(User.name))
+            return [_info_of_row(tuple(row)) for row in rows]
 
     def verify_password(self, name: str, password: str) -> UserInfo | None:
         """The user when ``password`` is theirs (argon2id), else None; constant-ish time."""

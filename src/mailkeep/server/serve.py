@@ -1,6 +1,7 @@
 """``mailkeep serve``: every listener in one process, one event loop, one shutdown.
 
-Web access listens on HTTP (8461) and HTTPS (8462) by default; a port of 0 turns a listener off.
+Web access listens on HTTP (8461) and HTTPS (8462) by default, the administration API on HTTPS
+(8463); a port of 0 turns a listener off.
 SIGTERM or SIGINT stops accepting connections, lets requests in flight finish, then closes the
 archive stores cleanly (indexes flushed), so a restart loses nothing.
 """
@@ -13,16 +14,13 @@ import logging
 import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import uvicorn
 from starlette.types import ASGIApp
 
+from mailkeep.access.api.operations import OperationBoard
 from mailkeep.runtime import Runtime
 from mailkeep.server.tls import CertificatePair, resolve_certificate
-
-if TYPE_CHECKING:
-    from mailkeep.jobs.runner import JobRunner
 
 log = logging.getLogger("mailkeep.server")
 
@@ -34,6 +32,9 @@ class Listeners:
     bind: str
     http_port: int
     https_port: int
+    api_bind: str = ""  # empty: the same as ``bind``
+    api_http_port: int = 0
+    api_https_port: int = 0
 
 
 class _Listener(uvicorn.Server):
@@ -45,13 +46,26 @@ class _Listener(uvicorn.Server):
 
 
 def resolve_listeners(
-    runtime: Runtime, bind: str | None, http_port: int | None, https_port: int | None
+    runtime: Runtime,
+    bind: str | None,
+    http_port: int | None,
+    https_port: int | None,
+    api_http_port: int | None = None,
+    api_https_port: int | None = None,
 ) -> Listeners:
-    """Command-line values win over settings."""
+    """Command-line values win over settings (``--bind`` applies to every listener)."""
+
+    def chosen(value: int | None, name: str) -> int:
+        return value if value is not None else int(runtime.setting(name))
+
+    web_bind = bind if bind is not None else runtime.setting("web.bind")
     return Listeners(
-        bind if bind is not None else runtime.setting("web.bind"),
-        http_port if http_port is not None else runtime.setting("web.http_port"),
-        https_port if https_port is not None else runtime.setting("web.https_port"),
+        web_bind,
+        chosen(http_port, "web.http_port"),
+        chosen(https_port, "web.https_port"),
+        bind if bind is not None else runtime.setting("api.bind") or web_bind,
+        chosen(api_http_port, "api.http_port"),
+        chosen(api_https_port, "api.https_port"),
     )
 
 
@@ -66,17 +80,38 @@ def certificate_for(runtime: Runtime) -> CertificatePair:
     )
 
 
-def _servers(runtime: Runtime, listeners: Listeners, jobs: JobRunner) -> list[_Listener]:
+def _servers(
+    runtime: Runtime, listeners: Listeners
+) -> tuple[list[_Listener], list[OperationBoard]]:
+    """The listeners, and the boards of long-running API commands to stop at shutdown."""
+    from mailkeep.access.api.app import create_api_app
     from mailkeep.access.web.app import create_app
 
-    app = create_app(runtime, jobs)
-    servers = []
-    if listeners.http_port:
-        servers.append(_Listener(_config(app, listeners.bind, listeners.http_port, None)))
-    if listeners.https_port:
-        pair = certificate_for(runtime)
-        servers.append(_Listener(_config(app, listeners.bind, listeners.https_port, pair)))
-    return servers
+    servers, boards = [], []
+    pair = certificate_for(runtime) if listeners.https_port or listeners.api_https_port else None
+    if listeners.http_port or listeners.https_port:
+        app = create_app(runtime)
+        if listeners.http_port:
+            servers.append(_Listener(_config(app, listeners.bind, listeners.http_port, None)))
+        if listeners.https_port:
+            servers.append(_Listener(_config(app, listeners.bind, listeners.https_port, pair)))
+    if listeners.api_http_port or listeners.api_https_port:
+        api = create_api_app(runtime)
+        boards.append(api.state.api.board)
+        bind = listeners.api_bind or listeners.bind
+        if listeners.api_http_port:
+            servers.append(_Listener(_config(api, bind, listeners.api_http_port, None)))
+        if listeners.api_https_port:
+            servers.append(_Listener(_config(api, bind, listeners.api_https_port, pair)))
+    return servers, boards
+
+
+async def _stop_background_work(boards: list[OperationBoard]) -> None:
+    """Let long-running API commands reach a safe point before the stores are closed."""
+    for board in boards:
+        left = await asyncio.to_thread(board.stop, 30.0)
+        if left:
+            log.warning("still running at shutdown", extra={"fields": {"operations": left}})
 
 
 def _config(app: ASGIApp, host: str, port: int, pair: CertificatePair | None) -> uvicorn.Config:
@@ -96,14 +131,12 @@ def _config(app: ASGIApp, host: str, port: int, pair: CertificatePair | None) ->
 async def serve(runtime: Runtime, listeners: Listeners) -> None:
     """Run until SIGTERM/SIGINT, then shut down gracefully (running jobs are cancelled and
     recorded as such; scheduled ones run again after the restart)."""
-    from mailkeep.jobs.runner import JobRunner, relay_from_settings
     from mailkeep.jobs.scheduler import Scheduler
 
-    jobs = JobRunner(runtime, relay_from_settings(runtime))
-    servers = _servers(runtime, listeners, jobs)
+    servers, boards = _servers(runtime, listeners)
     if not servers:
         raise SystemExit("Every listener is turned off (all ports are 0); nothing to serve.")
-    scheduler = Scheduler(jobs)
+    scheduler = Scheduler(runtime.jobs)
     loop = asyncio.get_running_loop()
 
     def stop() -> None:
@@ -118,6 +151,8 @@ async def serve(runtime: Runtime, listeners: Listeners) -> None:
         "bind": listeners.bind,
         "http": listeners.http_port,
         "https": listeners.https_port,
+        "apiHttp": listeners.api_http_port,
+        "apiHttps": listeners.api_https_port,
         "dataDir": str(runtime.data_dir),
     }
     await scheduler.start()
@@ -128,6 +163,7 @@ async def serve(runtime: Runtime, listeners: Listeners) -> None:
         await scheduler.stop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
+        await _stop_background_work(boards)
     if any(not server.started for server in servers):
         raise SystemExit("A listener could not start (is the port in use?); see the log.")
     log.info("stopped", extra={"fields": {"event": "server.stopped"}})

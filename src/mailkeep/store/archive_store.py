@@ -260,14 +260,20 @@ class ArchiveStore:
     @_serialised
     def move(self, entry_id: int, folder: str) -> None:
         """File an entry under another folder of its user archive."""
+        self.move_many([(entry_id, folder)])
+
+    @_serialised
+    def move_many(self, moves: Sequence[tuple[int, str]]) -> None:
+        """File entries under other folders of their user archives, in one durable batch."""
         self.require_content_writes()
-        entry = self.entry(entry_id)
-        record = self.codec.seal_entries([{"op": "move", "id": entry_id, "folder": folder}])
-        location = self.writer.append(record)
-        batch = Batch(moves=[Move(entry_id, folder, location)])
+        entries = [self.entry(entry_id) for entry_id, _ in moves]
+        changes = [{"op": "move", "id": entry_id, "folder": folder} for entry_id, folder in moves]
+        location = self.writer.append(self.codec.seal_entries(changes))
+        batch = Batch(moves=[Move(entry_id, folder, location) for entry_id, folder in moves])
         batch.containers = self.writer.sync()
         self.catalog.commit_batch(batch)
-        self._add_to_index(self.derive_documents([replace(entry, folder=folder)]))
+        moved = [replace(e, folder=f) for e, (_, f) in zip(entries, moves, strict=True)]
+        self._add_to_index(self.derive_documents(moved))
 
     @_serialised
     def remove(self, entry_ids: Sequence[int]) -> None:
@@ -352,13 +358,15 @@ class ArchiveStore:
         return self.catch_up_index(progress)
 
     @_serialised
-    def rebuild_archive_index(self, archive: str) -> int:
+    def rebuild_archive_index(
+        self, archive: str, progress: Callable[[int], None] | None = None
+    ) -> int:
         """Re-derive the index documents of one user archive; returns documents indexed."""
         self.open_writer()
         self.flush_index()
         ids = self.catalog.queue_all_for_index(archive)
         self.index(writable=True).delete(ids)
-        return self.catch_up_index()
+        return self.catch_up_index(progress)
 
     # -- reading --------------------------------------------------------------------------
 

@@ -296,6 +296,31 @@ class StoreRegistry:
             session.delete(session.get(StoreRecord, store_id))
         return row
 
+    def relocate(self, store_id: int, spec: StoreSpec) -> StoreRecord:
+        """Point a store's entry at the new locations of its parts (after they were moved).
+
+        The store found there must be the same store (same identity in ``store.json``)."""
+        row = self.record(store_id)
+        if spec.type != row.type:
+            raise InvalidInputError(f"Archive store {store_id} is a {row.type} store.")
+        paths = self._layout(spec)
+        descriptor = read_descriptor(Path(paths.descriptor))
+        if descriptor.uuid != row.uuid:
+            raise ConflictError(f"{paths.descriptor} holds another archive store.")
+        sealed = (
+            seal_secret(self._master_key, normalise_url(spec.database_url))
+            if spec.database_url
+            else row.database_url
+        )
+        self._close_one(store_id)
+        with self._sessions.begin() as session:
+            stored = session.get(StoreRecord, store_id)
+            assert stored is not None
+            stored.descriptor_path, stored.content_path = paths.descriptor, paths.content
+            stored.index_path, stored.metadata_path = paths.index, paths.metadata
+            stored.database_url = sealed
+        return self.record(store_id)
+
     def rename(self, store_id: int, name: str) -> StoreRecord:
         """Rename a store (registry and descriptor)."""
         if not name.strip():

@@ -8,6 +8,7 @@ refers to), each with the messages it affects.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,15 +51,23 @@ class VerifyReport:
         self.orphaned += other.orphaned
 
 
-def verify_store(store: ArchiveStore) -> VerifyReport:
-    """Verify one store (reads every container once, sequentially)."""
+def verify_store(
+    store: ArchiveStore, progress: Callable[[int, int], None] | None = None
+) -> VerifyReport:
+    """Verify one store (reads every container once, sequentially).
+
+    ``progress(done, total)`` is called before each container; it may raise to stop early
+    (verification only reads, so stopping anywhere is safe)."""
     report = VerifyReport()
     blobs = {b.sha256: b for b in store.catalog.iter_blobs()}
     by_location = {(b.location.container, b.location.offset): b for b in blobs.values()}
     messages = _messages_by_hash(store)
     committed = store.catalog.committed_containers()
     good: set[bytes] = set()
-    for number in list_containers(store.content_dir):
+    containers = list_containers(store.content_dir)
+    for done, number in enumerate(containers):
+        if progress is not None:
+            progress(done, len(containers))
         limit = committed.get(number)
         if limit is None and number > max(committed, default=0):
             continue  # created by a batch that never committed; the next writer removes it

@@ -35,7 +35,15 @@ ARGS = [
 def server(web_archive: WebArchive) -> Iterator[str]:
     port = free_port()
     with serving(
-        web_archive.data_dir, "--bind", "127.0.0.1", "--http-port", str(port), "--https-port", "0"
+        web_archive.data_dir,
+        "--bind",
+        "127.0.0.1",
+        "--api-port",
+        "0",
+        "--http-port",
+        str(port),
+        "--https-port",
+        "0",
     ):
         wait_healthy(f"http://127.0.0.1:{port}/healthz")
         yield f"http://127.0.0.1:{port}"

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from mailkeep.access.browse import archive_counts, folder_counts
-from mailkeep.access.cli import directory, imports, profiles, server, stores, users
+from mailkeep.access.cli import api, directory, imports, profiles, server, stores, users
 from mailkeep.access.cli.context import data_dir, guarded, runtime
 from mailkeep.access.cli.output import JsonOption, console, emit_json, table
 from mailkeep.access.cli.users import read_password_stdin
@@ -31,6 +31,9 @@ app.add_typer(server.cert_app, name="cert")
 app.add_typer(directory.app, name="directory")
 app.command("serve")(server.serve)
 app.add_typer(profiles.app, name="profile")
+app.command("api", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
+    api.api
+)
 config_app = typer.Typer(help="Show and change settings.")
 app.add_typer(config_app, name="config")
 

@@ -23,16 +23,22 @@ def serve(
     https_port: int | None = typer.Option(
         None, "--https-port", min=0, max=65535, help="Web access HTTPS port; 0 turns it off."
     ),
+    api_port: int | None = typer.Option(
+        None, "--api-port", min=0, max=65535, help="Administration API HTTPS port; 0: off."
+    ),
+    api_http_port: int | None = typer.Option(
+        None, "--api-http-port", min=0, max=65535, help="Administration API HTTP port (off)."
+    ),
     log_level: str = typer.Option("INFO", "--log-level", help="DEBUG, INFO, WARNING or ERROR."),
 ) -> None:
-    """Run the mailkeep server (web access) until stopped with Ctrl-C or SIGTERM."""
+    """Run the mailkeep server (web access, administration API) until Ctrl-C or SIGTERM."""
     from mailkeep.server.logs import configure_logging
     from mailkeep.server.serve import resolve_listeners
     from mailkeep.server.serve import serve as run_server
 
     configure_logging(log_level.upper())
     with runtime(ctx) as rt:
-        listeners = resolve_listeners(rt, bind, http_port, https_port)
+        listeners = resolve_listeners(rt, bind, http_port, https_port, api_http_port, api_port)
         asyncio.run(run_server(rt, listeners))
 
 

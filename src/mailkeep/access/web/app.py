@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from starlette.applications import Starlette
@@ -32,9 +31,6 @@ from mailkeep.access.web.pages import (
 )
 from mailkeep.errors import InvalidInputError, MailkeepError, NotFoundError
 from mailkeep.runtime import Runtime
-
-if TYPE_CHECKING:
-    from mailkeep.jobs.runner import JobRunner
 
 log = logging.getLogger("mailkeep.web")
 
@@ -129,8 +125,8 @@ class SecurityHeaders:
             log.info("request", extra={"fields": fields})
 
 
-def create_app(runtime: Runtime, jobs: JobRunner | None = None) -> Starlette:
-    """The web access application over one runtime (and the server's job runner)."""
+def create_app(runtime: Runtime) -> Starlette:
+    """The web access application over one runtime."""
     routes = [
         Route("/healthz", healthz, methods=["GET", "HEAD"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
@@ -144,6 +140,6 @@ def create_app(runtime: Runtime, jobs: JobRunner | None = None) -> Starlette:
         exception_handlers={MailkeepError: on_error, Exception: on_crash},
         middleware=[Middleware(SecurityHeaders)],
     )
-    app.state.web = WebContext.create(runtime, jobs)
+    app.state.web = WebContext.create(runtime)
 
     return app

@@ -57,7 +57,7 @@ class WebContext:
     templates: Environment = field(default_factory=_environment)
 
     @classmethod
-    def create(cls, runtime: Runtime, jobs: JobRunner | None = None) -> WebContext:
+    def create(cls, runtime: Runtime) -> WebContext:
         idle = timedelta(minutes=runtime.setting("web.session_idle_minutes"))
         throttle = LoginThrottle(
             lambda: (
@@ -65,12 +65,8 @@ class WebContext:
                 runtime.setting("web.login_failures_per_address"),
             )
         )
-        if jobs is None:
-            from mailkeep.jobs.runner import JobRunner, relay_from_settings
-
-            jobs = JobRunner(runtime, relay_from_settings(runtime))
         sessions = SessionStore(runtime.sessions, idle)
-        return cls(runtime, sessions, throttle, CachedCounts(runtime.stores), jobs)
+        return cls(runtime, sessions, throttle, CachedCounts(runtime.stores), runtime.jobs)
 
     def render(
         self, request: Request, template: str, status: int = 200, **values: Any

@@ -132,6 +132,10 @@ class Catalog(Protocol):
         """{day (days since 1970-01-01, UTC): (messages, raw bytes)} by time of archiving."""
         ...
 
+    def archived_between(self, start: datetime, end: datetime) -> tuple[int, int]:
+        """(messages, raw bytes) archived at or after ``start`` and before ``end``."""
+        ...
+
     def counts(self) -> StoreCounts:
         """Totals for statistics."""
         ...

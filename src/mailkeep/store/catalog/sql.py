@@ -290,6 +290,15 @@ class SqlCatalog:
         with self.engine.connect() as conn:
             return {int(d): (int(n), int(b or 0)) for d, n, b in conn.execute(query)}
 
+    def archived_between(self, start: datetime, end: datetime) -> tuple[int, int]:
+        e = self._entries.c
+        query = select(func.count(), func.sum(e.size)).where(
+            e.archived_at >= to_micros(start), e.archived_at < to_micros(end)
+        )
+        with self.engine.connect() as conn:
+            count, size = conn.execute(query).one()
+        return int(count), int(size or 0)
+
     def size_bytes(self) -> int:
         return 0
 

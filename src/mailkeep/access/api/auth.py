@@ -1,0 +1,128 @@
+"""HTTP Basic authentication of administrators, throttled like web logons.
+
+argon2 makes every password check cost ~300 ms on purpose. API clients send their credentials
+with every request, so a successful check is remembered in memory under a keyed digest of
+(the user's current password hash, the password): a changed password, lost privilege or deleted
+user takes effect on the next request, and the password itself is never kept.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import secrets
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from mailkeep.access.web.throttle import LoginThrottle
+from mailkeep.master.models import User
+from mailkeep.master.users import UserInfo
+from mailkeep.runtime import Runtime
+
+REALM = "mailkeep administration API"
+CHALLENGE = f'Basic realm="{REALM}"'
+LOCAL_ADDRESSES = frozenset({"127.0.0.1", "::1"})
+_REMEMBERED = 1024
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of checking one request's credentials (``user`` set when accepted)."""
+
+    user: UserInfo | None = None
+    refusal: str = ""  # missing, wrong, throttled, forbidden
+    reason: str = ""
+
+
+def parse_basic(header: str) -> tuple[str, str] | None:
+    """(user name, password) from an ``Authorization: Basic ...`` header, or None."""
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic" or not value.strip():
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    name, colon, password = decoded.partition(":")
+    return (name, password) if colon else None
+
+
+class Authenticator:
+    """Checks credentials of API requests (call from a worker thread: it may hash)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+        self.throttle = LoginThrottle(
+            lambda: (
+                runtime.setting("web.login_failures_per_account"),
+                runtime.setting("web.login_failures_per_address"),
+            )
+        )
+        self._secret = secrets.token_bytes(32)
+        self._verified: OrderedDict[bytes, int] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def check(self, header: str | None, address: str) -> Outcome:
+        """Accept an administrator, or say why not (failures are audited and throttled)."""
+        if not header:
+            return Outcome(refusal="missing")
+        credentials = parse_basic(header)
+        if credentials is None:
+            return Outcome(refusal="wrong", reason="malformed Authorization header")
+        name, password = credentials
+        audit = self._runtime.audit
+        if self.throttle.blocked(name, address):
+            audit.record("login.throttled", actor=name, address=address, channel="api")
+            return Outcome(refusal="throttled")
+        user = self._verify(name, password)
+        reason = _refusal(user, password, address)
+        if reason:
+            self.throttle.failed(name, address)
+            audit.record("login.failed", actor=name, address=address, channel="api", reason=reason)
+            return Outcome(refusal="wrong", reason=reason)
+        assert user is not None
+        if not user.is_admin:
+            audit.record(
+                "login.failed", actor=name, address=address, channel="api", reason="not an admin"
+            )
+            return Outcome(user=user, refusal="forbidden", reason="not an administrator")
+        self.throttle.succeeded(name)
+        return Outcome(user=user)
+
+    def _verify(self, name: str, password: str) -> UserInfo | None:
+        if not name or not password:
+            return None
+        query = select(User.id, User.password_hash).where(func.lower(User.name) == name.lower())
+        with self._runtime.sessions() as session:
+            row = session.execute(query).first()
+        if row is not None and row.password_hash:
+            key = hmac.digest(
+                self._secret, row.password_hash.encode() + b"\0" + password.encode(), "sha256"
+            )
+            with self._lock:
+                remembered = self._verified.get(key)
+            if remembered == row.id:
+                return self._runtime.users.by_id(row.id)
+        user = self._runtime.users.verify_password(name, password)
+        if user is not None and row is not None and row.password_hash:
+            with self._lock:
+                self._verified[key] = user.id
+                while len(self._verified) > _REMEMBERED:
+                    self._verified.popitem(last=False)
+        return user
+
+
+def _refusal(user: UserInfo | None, password: str, address: str) -> str:
+    if user is None:
+        return "wrong user name or password"
+    if not user.may("login"):
+        return "no login privilege"
+    if user.auth_mode != "integrated":
+        return "directory services logon is not configured"
+    if user.is_admin and password == "admin" and address not in LOCAL_ADDRESSES:  # noqa: S105
+        return "default admin password from a remote address"
+    return ""
