@@ -78,7 +78,35 @@ class StoreCollector(Collector):
             size.add_metric([*values, "content"], info["storedBytes"])
             size.add_metric([*values, "metadata"], info["metadataBytes"])
             size.add_metric([*values, "index"], info["indexBytes"])
-        return [messages, raw, size]
+        return [messages, raw, size, *self._job_families()]
+
+    def _job_families(self) -> list[Metric]:
+        """Archiving job outcomes from the job results in the master database."""
+        from sqlalchemy import func, select
+
+        from mailkeep.master.models import JobResult
+
+        jobs = GaugeMetricFamily(
+            "mailkeep_job_results",
+            "Archiving job runs recorded, by profile and status.",
+            labels=["profile", "status"],
+        )
+        archived = GaugeMetricFamily(
+            "mailkeep_job_archived_messages",
+            "Messages archived by the recorded runs of each profile.",
+            labels=["profile"],
+        )
+        query = select(
+            JobResult.profile_name, JobResult.status, func.count(), func.sum(JobResult.archived)
+        ).group_by(JobResult.profile_name, JobResult.status)
+        totals: dict[str, int] = {}
+        with self._runtime.sessions() as session:
+            for profile, status, count, done in session.execute(query):
+                jobs.add_metric([profile, status], int(count))
+                totals[profile] = totals.get(profile, 0) + int(done or 0)
+        for profile, done in totals.items():
+            archived.add_metric([profile], done)
+        return [jobs, archived]
 
 
 def exposition(stores: CollectorRegistry) -> bytes:

@@ -37,6 +37,7 @@ class JobOutcome:
     trigger: str = "manual"
     started_at: datetime | None = None
     ended_at: datetime | None = None
+    profile_id: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape of ``profile run --json`` and ``profile results --json``."""
@@ -68,6 +69,7 @@ def _outcome(row: JobResult) -> JobOutcome:
         row.trigger,
         row.started_at,
         row.ended_at,
+        row.profile_id,
     )
 
 
@@ -101,6 +103,20 @@ class JobResults:
             row.failed, row.deleted = outcome.failed, outcome.deleted
             row.protocol = json.dumps(outcome.protocol or [], ensure_ascii=False)
         return _outcome(row)
+
+    def between(
+        self, start: datetime, end: datetime, profile_id: int | None = None
+    ) -> list[JobOutcome]:
+        """Results of runs started in ``[start, end)``, oldest first (optionally one profile)."""
+        query = (
+            select(JobResult)
+            .where(JobResult.started_at >= start, JobResult.started_at < end)
+            .order_by(JobResult.id)
+        )
+        if profile_id is not None:
+            query = query.where(JobResult.profile_id == profile_id)
+        with self._sessions() as session:
+            return [_outcome(r) for r in session.scalars(query)]
 
     def list(self, profile: str | None = None, limit: int = 50) -> list[JobOutcome]:
         """The newest results first, optionally for one profile."""

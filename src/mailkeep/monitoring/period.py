@@ -31,9 +31,12 @@ def period(start: str, end: str | None, now: datetime) -> tuple[datetime, dateti
     found = _SINCE.match(start.strip())
     if found:
         amount, unit = int(found.group(1)), found.group(2)
+        # Times go over the wire in whole seconds: end at the next second so that what
+        # happened within the current one is counted too.
+        end_at = now.replace(microsecond=0) + timedelta(seconds=1)
         if unit in ("Y", "m"):
-            return months_before(now, amount * (12 if unit == "Y" else 1)), now
-        return now - timedelta(**{_UNITS[unit]: amount}), now
+            return months_before(now, amount * (12 if unit == "Y" else 1)), end_at
+        return now - timedelta(**{_UNITS[unit]: amount}), end_at
     if end is None:
         raise PeriodError("--end is needed unless --start is given as since:NX.")
     try:

@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 
 from mailkeep.runtime import Runtime
+from tests.conftest import build_message
+from tests.dovecot import Dovecot
 from tests.integration.api.conftest import PASSWORD, ApiServer
 from tests.integration.api.wire import BOM, WireClient
 
@@ -58,8 +60,8 @@ def test_metadata_is_a_bare_array_describing_every_command(admin: WireClient) ->
     metadata = admin.metadata()
     names = {entry["name"] for entry in metadata}
     assert {"GetUsers", "GetUserList", "GetStores", "GetStoreList", "VerifyStore"} <= names
-    # Archiving profiles and jobs do not exist yet: their commands must not be offered.
-    assert not names & {"GetProfiles", "RunProfile", "GetWorkerResults"}
+    assert {"GetProfiles", "RunProfile", "GetWorkerResults"} <= names
+    assert "SyncUsersWithDirectoryServices" in names
     for entry in metadata:
         for arg in entry["args"]:
             assert set(arg) == {"name", "type", "nullable"}
@@ -269,6 +271,8 @@ def test_metrics_and_openapi(api_server: ApiServer, admin: WireClient) -> None:
     assert 'mailkeep_api_calls_total{command="GetServerInfo",status="succeeded"}' in text
     assert "mailkeep_archived_messages{name=" in text and "mailkeep_search_seconds" in text
     assert "mailkeep_store_size_bytes" in text
+    assert "# TYPE mailkeep_job_results gauge" in text
+    assert "# TYPE mailkeep_job_archived_messages gauge" in text
     with urllib.request.urlopen(f"{api_server.http_url}/api/openapi.json") as response:  # noqa: S310
         document = json.loads(response.read())
     assert {f"/api/invoke/{e['name']}" for e in admin.metadata()} <= set(document["paths"])
@@ -283,6 +287,71 @@ def test_every_call_is_audited_without_secrets(api_server: ApiServer, admin: Wir
     latest = events[0].as_dict()
     assert latest["target"] == "SetUserPassword" and latest["actor"] == "admin"
     assert latest["detail"]["arguments"] == ["password", "userName"]
+
+
+def test_profiles_run_and_worker_results(
+    admin: WireClient, api_server: ApiServer, dovecot: Dovecot
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from mailkeep.jobs.profiles import ProfileDirectory, ProfileSpec
+    from tests.integration.conftest import PASSWORD as MAIL_PASSWORD
+    from tests.integration.conftest import fill
+    from tests.integration.profiles import server_settings
+
+    fill(dovecot, "alice@example.com", "INBOX", [build_message(801), build_message(802)])
+    with Runtime(api_server.data_dir) as runtime:
+        spec = ProfileSpec(
+            "alice-imap", "imap", server_settings(dovecot, username="alice@example.com"),
+            {"password": MAIL_PASSWORD}, "alice", owner="admin",
+        )  # fmt: skip
+        created = ProfileDirectory(runtime.sessions, runtime.master_key).create(
+            spec, datetime.now(UTC)
+        )
+    profiles = admin.result("GetProfiles")
+    listed = next(p for p in profiles if p["name"] == "alice-imap")
+    assert listed["id"] == created.id and listed["userName"] == "alice"
+    assert MAIL_PASSWORD not in json.dumps(profiles)
+    assert "Missing API argument id." in admin.error("RunProfile")
+    assert "No archiving profile with id 999" in admin.error("RunProfile", id=999)
+    started = admin.invoke("RunProfile", id=created.id)
+    assert started["statusCode"] == "running"
+    final = admin.finish(started)
+    assert final["statusCode"] == "succeeded", final
+    assert (final["result"]["result"], final["result"]["itemsArchived"]) == ("succeeded", 2)
+    now = datetime.now(UTC)
+    span = {
+        "fromIncluding": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S"),
+        "toExcluding": (now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S"),
+        "timeZoneID": "UTC",
+    }
+    results = admin.result("GetWorkerResults", **span)
+    mine = [r for r in results if r["profileID"] == created.id]
+    assert len(mine) == 1 and mine[0]["result"] == "succeeded"
+    assert mine[0]["itemsArchived"] == 2 and mine[0]["machineName"]
+    assert admin.result("GetWorkerResults", **span, profileID=created.id + 1) == []
+    assert admin.result("GetWorkerResults", **span, userName="alice") == []
+    earlier = {**span, "toExcluding": (now - timedelta(minutes=59)).strftime("%Y-%m-%dT%H:%M:%S")}
+    assert admin.result("GetWorkerResults", **earlier) == []
+
+
+def test_directory_sync_over_the_api(admin: WireClient, api_server: ApiServer) -> None:
+    assert "directory" in admin.error("SyncUsersWithDirectoryServices").lower()
+    users_csv = api_server.data_dir.parent / "directory.csv"
+    users_csv.write_text("name,full_name,email\nzoe,Zoe Z,zoe@example.com\n")
+    with Runtime(api_server.data_dir) as runtime:
+        runtime.set_setting("directory.type", "csv")
+        runtime.set_setting("directory.file", str(users_csv))
+    try:
+        dry = admin.finish(admin.invoke("SyncUsersWithDirectoryServices", dryRun=True))
+        assert dry["result"]["created"] == ["zoe"]
+        assert "zoe" not in [u["userName"] for u in admin.result("GetUsers")]
+        done = admin.finish(admin.invoke("SyncUsersWithDirectoryServices"))
+        assert done["result"]["created"] == ["zoe"]
+        assert "zoe" in [u["userName"] for u in admin.result("GetUsers")]
+    finally:
+        with Runtime(api_server.data_dir) as runtime:
+            runtime.set_setting("directory.type", "")
 
 
 def test_every_command_was_exercised(admin: WireClient) -> None:

@@ -12,7 +12,32 @@ from mailkeep.monitoring.nagios import CRITICAL, OK, UNKNOWN, WARNING, run
 from tests.integration.api.conftest import PASSWORD, ApiServer
 from tests.integration.test_serve import free_port
 
-ARCHIVED = 6  # messages the session's server archived today
+ARCHIVED = 6  # messages the profile's three succeeded jobs archived within the last hour
+
+
+@pytest.fixture(scope="module")
+def nightly(api_server: ApiServer) -> str:
+    """A profile "Nightly" with three succeeded jobs (2 messages each) and one failed job
+    in the last hour, recorded as the job runner records them."""
+    from datetime import UTC, datetime
+
+    from mailkeep.jobs.profiles import ProfileDirectory, ProfileSpec
+    from mailkeep.jobs.results import JobResults
+    from mailkeep.runtime import Runtime
+
+    settings = {"host": "127.0.0.1", "port": free_port(), "security": "none",
+                "insecure": False, "username": "x"}  # fmt: skip
+    with Runtime(api_server.data_dir) as runtime:
+        spec = ProfileSpec("Nightly", "imap", settings, {"password": "pw"}, "alice")
+        profile = ProfileDirectory(runtime.sessions, runtime.master_key).create(
+            spec, datetime.now(UTC)
+        )
+        results = JobResults(runtime.sessions)
+        for status, archived in (("succeeded", 2),) * 3 + (("failed", 0),):
+            outcome = results.start(profile.id, profile.name, "schedule")
+            outcome.status, outcome.archived = status, archived
+            results.finish(outcome)
+    return str(profile.id)
 
 
 def check(server: ApiServer, *args: str, password: str = PASSWORD) -> tuple[int, str]:
@@ -31,11 +56,28 @@ def check(server: ApiServer, *args: str, password: str = PASSWORD) -> tuple[int,
     ],
 )
 def test_emails_archived_in_the_last_day(
-    api_server: ApiServer, thresholds: list[str], expected: int, word: str
+    api_server: ApiServer, nightly: str, thresholds: list[str], expected: int, word: str
 ) -> None:
-    code, line = check(api_server, "-s", "since:1d", "--search", "emails", *thresholds)
+    code, line = check(
+        api_server, "-s", "since:1d", "--search", "emails", "-p", "Nightly", *thresholds
+    )
     assert (code, line.split(" - ")[0]) == (expected, f"MAILKEEP {word}"), line
     assert line.endswith(f"| emails={ARCHIVED};{thresholds[1]};{thresholds[3]};0;")
+
+
+def test_jobs_by_status_and_profile(api_server: ApiServer, nightly: str) -> None:
+    code, line = check(api_server, "-s", "since:1H", "--search", "jobs", "-p", nightly,
+                       "-w", "3", "-c", "1")  # fmt: skip
+    assert code == WARNING and "3 succeeded jobs" in line and line.endswith("| jobs=3;3;1;0;")
+    code, line = check(api_server, "-s", "since:1H", "--search", "jobs", "-p", "Nightly",
+                       "--status", "failed", "-c", "1", "--compare", "ge")  # fmt: skip
+    assert code == CRITICAL and "1 failed jobs" in line
+    code, line = check(api_server, "-s", "since:1H", "--search", "jobs", "-p", "Nightly",
+                       "--status", "#succeeded", "-c", "2", "--compare", "ge")  # fmt: skip
+    assert code == OK and "1 #succeeded jobs" in line
+    code, line = check(api_server, "-s", "since:1H", "--search", "jobs", "-p", "Nightly",
+                       "-m", "no-such-machine", "-c", "0", "--compare", "eq")  # fmt: skip
+    assert code == CRITICAL and "0 succeeded jobs" in line
 
 
 def test_an_absolute_period_in_a_time_zone(api_server: ApiServer) -> None:
@@ -49,8 +91,6 @@ def test_an_absolute_period_in_a_time_zone(api_server: ApiServer) -> None:
 @pytest.mark.parametrize(
     ("args", "password", "says"),
     [
-        (["-s", "since:1H", "--search", "jobs", "-c", "1"], PASSWORD, "no archiving jobs"),
-        (["-s", "since:1H", "--search", "emails", "-p", "Nightly"], PASSWORD, "filter"),
         (["-s", "since:1H", "--search", "emails"], "wrong", "wrong user name or password"),
         (["-s", "2024-01-01T00:00:00", "--search", "emails"], PASSWORD, "--end is needed"),
         (["-s", "since:1H", "--status", "finished"], PASSWORD, "--status must be one of"),

@@ -3,7 +3,7 @@ counting it does once a server offers GetWorkerResults."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -36,7 +36,10 @@ NOW = datetime(2024, 3, 31, 12, 0, 0)
     ],
 )
 def test_since_periods_end_now(start: str, begins: datetime) -> None:
-    assert period(start, None, NOW) == (begins, NOW)
+    # The end is the next whole second: the wire carries seconds, the current one counts.
+    assert period(start, None, NOW) == (begins, NOW + timedelta(seconds=1))
+    later = NOW.replace(microsecond=500_000)
+    assert period(start, None, later)[1] == NOW + timedelta(seconds=1)
 
 
 def test_absolute_periods_need_both_ends() -> None:

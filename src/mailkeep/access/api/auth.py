@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from mailkeep.access.authenticate import authenticate
 from mailkeep.access.web.throttle import LoginThrottle
 from mailkeep.master.models import User
 from mailkeep.master.users import UserInfo
@@ -96,9 +97,14 @@ class Authenticator:
     def _verify(self, name: str, password: str) -> UserInfo | None:
         if not name or not password:
             return None
-        query = select(User.id, User.password_hash).where(func.lower(User.name) == name.lower())
+        query = select(User.id, User.password_hash, User.auth_mode).where(
+            func.lower(User.name) == name.lower()
+        )
         with self._runtime.sessions() as session:
             row = session.execute(query).first()
+        if row is not None and row.auth_mode == "directoryServices":
+            # The directory decides each time (a password changed there applies at once).
+            return authenticate(self._runtime, name, password)
         if row is not None and row.password_hash:
             key = hmac.digest(
                 self._secret, row.password_hash.encode() + b"\0" + password.encode(), "sha256"
@@ -121,8 +127,6 @@ def _refusal(user: UserInfo | None, password: str, address: str) -> str:
         return "wrong user name or password"
     if not user.may("login"):
         return "no login privilege"
-    if user.auth_mode != "integrated":
-        return "directory services logon is not configured"
     if user.is_admin and password == "admin" and address not in LOCAL_ADDRESSES:  # noqa: S105
         return "default admin password from a remote address"
     return ""

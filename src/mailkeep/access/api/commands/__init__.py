@@ -15,6 +15,8 @@ MODULES = (
     "store_maintenance",
     "folders",
     "statistics",
+    "profiles",
+    "directory",
 )
 
 
