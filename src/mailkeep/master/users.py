@@ -7,6 +7,7 @@ methods in a thread). Privileges on other users' archives are grants (see ``gran
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -34,8 +35,13 @@ DEFAULT_PRIVILEGES = ("login", "changePassword")
 AUTH_MODES = ("integrated", "directoryServices")
 _NAME = re.compile(r"^[^\s/\\:*?\"<>|][^/\\:*?\"<>|]{0,254}$")
 _hasher = PasswordHasher()
-# Verified when the user is unknown, so that a wrong name costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("mailkeep-timing-equaliser")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified when the user is unknown, so that a wrong name costs as long as a wrong
+    password. Made on first use: hashing at import would slow every command's start."""
+    return _hasher.hash("mailkeep-timing-equaliser")
 
 
 @dataclass(frozen=True)
@@ -292,7 +298,7 @@ class UserDirectory:
             user = self._find(session, name)
             stored = user.password_hash if user is not None else ""
         try:
-            _hasher.verify(stored or _DUMMY_HASH, password)
+            _hasher.verify(stored or _dummy_hash(), password)
         except (VerificationError, InvalidHashError):
             return None
         if user is None or not stored:
