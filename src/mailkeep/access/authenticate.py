@@ -95,3 +95,19 @@ def authenticate(runtime: Runtime, name: str, password: str) -> UserInfo | None:
     except DirectoryError as exc:
         log.warning("directory logon of %s failed: %s", user.name, exc)
         return None
+
+
+# As in MailStore: an administrator whose password is still "admin" logs on only locally.
+LOCAL_ADDRESSES = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def logon_refusal(user: UserInfo | None, password: str, address: str) -> str | None:
+    """Why ``user`` (as :func:`authenticate` returned it) may not log on from ``address``;
+    None when they may. The reasons go to the audit log, never to the client."""
+    if user is None:
+        return "wrong user name or password"
+    if not user.may("login"):
+        return "no login privilege"
+    if user.is_admin and password == "admin" and address not in LOCAL_ADDRESSES:  # noqa: S105
+        return "default admin password from a remote address"
+    return None

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from mailkeep.access.authenticate import authenticate
+from mailkeep.access.authenticate import authenticate, logon_refusal
 from mailkeep.access.web.throttle import LoginThrottle
 from mailkeep.master.models import User
 from mailkeep.master.users import UserInfo
@@ -26,7 +26,6 @@ from mailkeep.runtime import Runtime
 
 REALM = "mailkeep administration API"
 CHALLENGE = f'Basic realm="{REALM}"'
-LOCAL_ADDRESSES = frozenset({"127.0.0.1", "::1"})
 _REMEMBERED = 1024
 
 
@@ -80,7 +79,7 @@ class Authenticator:
             audit.record("login.throttled", actor=name, address=address, channel="api")
             return Outcome(refusal="throttled")
         user = self._verify(name, password)
-        reason = _refusal(user, password, address)
+        reason = logon_refusal(user, password, address)
         if reason:
             self.throttle.failed(name, address)
             audit.record("login.failed", actor=name, address=address, channel="api", reason=reason)
@@ -120,13 +119,3 @@ class Authenticator:
                 while len(self._verified) > _REMEMBERED:
                     self._verified.popitem(last=False)
         return user
-
-
-def _refusal(user: UserInfo | None, password: str, address: str) -> str:
-    if user is None:
-        return "wrong user name or password"
-    if not user.may("login"):
-        return "no login privilege"
-    if user.is_admin and password == "admin" and address not in LOCAL_ADDRESSES:  # noqa: S105
-        return "default admin password from a remote address"
-    return ""

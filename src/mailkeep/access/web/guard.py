@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -139,3 +140,9 @@ def local_path(target: str) -> str:
     ):
         return "/"
     return target
+
+
+def form_text(form: FormData, name: str) -> str:
+    """A text field of a submitted form, trimmed ("" when absent or a file)."""
+    value = form.get(name, "")
+    return value.strip() if isinstance(value, str) else ""

@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from mailkeep.access.web.context import WebContext, web
-from mailkeep.access.web.guard import admin_visit, client_address
+from mailkeep.access.web.guard import admin_visit, client_address, form_text
 from mailkeep.directory import config as directory_config
 from mailkeep.directory.config import KINDS, SECURITY, DirectoryConfig
 from mailkeep.directory.sources import source_for
@@ -31,13 +31,8 @@ FLAGS = (
 )  # fmt: skip
 
 
-def _text(form: FormData, name: str) -> str:
-    value = form.get(name, "")
-    return value.strip() if isinstance(value, str) else ""
-
-
 def _number(form: FormData, name: str) -> int:
-    text = _text(form, name) or "0"
+    text = form_text(form, name) or "0"
     if not text.isdigit():
         raise InvalidInputError(f"{name} must be a number.")
     return int(text)
@@ -51,19 +46,19 @@ def _split(text: str, separators: str) -> tuple[str, ...]:
 
 def config_from_form(form: FormData, stored: DirectoryConfig) -> DirectoryConfig:
     """The configuration a submitted form describes (an empty password keeps the stored one)."""
-    kind = _text(form, "type")
+    kind = form_text(form, "type")
     if kind and kind not in KINDS:
         raise InvalidInputError(f"Directory type must be one of {', '.join(KINDS)}.")
-    values: dict[str, Any] = {name: _text(form, name) for name in TEXT_FIELDS}
+    values: dict[str, Any] = {name: form_text(form, name) for name in TEXT_FIELDS}
     values.update({name: form.get(name) == "on" for name in FLAGS})
-    password = _text(form, "bind_password") or stored.bind_password
+    password = form_text(form, "bind_password") or stored.bind_password
     return DirectoryConfig(
         type=kind,
         port=_number(form, "port"),
         imap_port=_number(form, "imap_port"),
         bind_password=password,
-        email_attributes=_split(_text(form, "email_attributes"), ",\r"),
-        groups=_split(_text(form, "groups"), ";\r"),
+        email_attributes=_split(form_text(form, "email_attributes"), ",\r"),
+        groups=_split(form_text(form, "groups"), ";\r"),
         default_privileges=tuple(p for p in PRIVILEGE_CHOICES if p in form.getlist("privileges")),
         **values,
     ).validate()
@@ -103,7 +98,7 @@ async def change_directory(request: Request) -> Response:
     admin = await admin_visit(request)
     context = web(request)
     form = await request.form()
-    action = _text(form, "action")
+    action = form_text(form, "action")
     stored = await run_in_threadpool(directory_config.load, context.runtime)
     shown = stored
     try:

@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from mailkeep.access.stores import store_info
 from mailkeep.access.web.context import WebContext, web
-from mailkeep.access.web.guard import admin_visit, client_address
+from mailkeep.access.web.guard import admin_visit, client_address, form_text
 from mailkeep.access.web.tasks import Task
 from mailkeep.errors import InvalidInputError, MailkeepError
 from mailkeep.settings import SETTINGS
@@ -24,11 +24,6 @@ from mailkeep.store.verify import verify_store
 
 STATES = ("current", "normal", "writeProtected", "disabled")
 ATTACHMENT_KINDS = SETTINGS["index.attachment_kinds"].default
-
-
-def _text(form: FormData, name: str) -> str:
-    value = form.get(name, "")
-    return value.strip() if isinstance(value, str) else ""
 
 
 def growth(context: WebContext, months: int = 12) -> list[dict[str, Any]]:
@@ -94,18 +89,18 @@ def _store_work(context: WebContext, store_id: int, action: str, task: Task) -> 
 
 def _change_store(context: WebContext, admin: str, form: FormData, address: str) -> str | None:
     """Apply a store form; returns a task id for long work."""
-    action = _text(form, "action")
+    action = form_text(form, "action")
     registry, audit = context.runtime.stores, context.runtime.audit
     if action == "create":
-        row = registry.create(StoreSpec(name=_text(form, "name") or "Archive"))
+        row = registry.create(StoreSpec(name=form_text(form, "name") or "Archive"))
         audit.record("store.created", admin, address, str(row.id), name=row.name)
         return None
-    store_id = int(_text(form, "id") or 0)
+    store_id = int(form_text(form, "id") or 0)
     if action == "rename":
-        registry.rename(store_id, _text(form, "name"))
-        audit.record("store.renamed", admin, address, str(store_id), name=_text(form, "name"))
+        registry.rename(store_id, form_text(form, "name"))
+        audit.record("store.renamed", admin, address, str(store_id), name=form_text(form, "name"))
     elif action == "state":
-        state = _text(form, "state")
+        state = form_text(form, "state")
         if state not in STATES:
             raise InvalidInputError(f"Unknown store state {state!r}.")
         registry.set_state(store_id, state)

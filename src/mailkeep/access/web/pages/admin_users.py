@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from mailkeep.access.permissions import canonical_archive, known_archives
 from mailkeep.access.web.context import WebContext, web
-from mailkeep.access.web.guard import Visit, admin_visit, client_address
+from mailkeep.access.web.guard import Visit, admin_visit, client_address, form_text
 from mailkeep.errors import InvalidInputError, MailkeepError
 from mailkeep.master.grants import parse_archive_privileges
 from mailkeep.master.users import AUTH_MODES, PRIVILEGES
@@ -21,14 +21,9 @@ from mailkeep.master.users import AUTH_MODES, PRIVILEGES
 EDITABLE_PRIVILEGES = tuple(p for p in PRIVILEGES if p != "none")
 
 
-def _text(form: FormData, name: str) -> str:
-    value = form.get(name, "")
-    return value.strip() if isinstance(value, str) else ""
-
-
 def _emails(form: FormData) -> tuple[str, ...]:
     return tuple(
-        e.strip() for e in _text(form, "emails").replace(",", "\n").split("\n") if e.strip()
+        e.strip() for e in form_text(form, "emails").replace(",", "\n").split("\n") if e.strip()
     )
 
 
@@ -45,10 +40,10 @@ async def users_page(request: Request) -> Response:
 
 
 def _create(context: WebContext, admin: Visit, form: FormData, address: str) -> str:
-    name = _text(form, "name")
-    password = _text(form, "password")
+    name = form_text(form, "name")
+    password = form_text(form, "password")
     user = context.runtime.users.create(
-        name, _emails(form), _privileges(form), password or None, _text(form, "full_name")
+        name, _emails(form), _privileges(form), password or None, form_text(form, "full_name")
     )
     context.runtime.audit.record("user.created", admin.user.name, address, user.name)
     return user.name
@@ -89,33 +84,33 @@ async def user_page(request: Request) -> Response:
 
 def _apply(context: WebContext, admin: str, name: str, form: FormData, address: str) -> str:
     """Apply one form's change; returns the user's (possibly new) name."""
-    action = _text(form, "action")
+    action = form_text(form, "action")
     users, audit = context.runtime.users, context.runtime.audit
     if action == "properties":
         users.update(
             name,
-            full_name=_text(form, "full_name"),
+            full_name=form_text(form, "full_name"),
             emails=_emails(form),
-            auth_mode=_text(form, "auth_mode") or None,
-            distinguished_name=_text(form, "dn"),
-            pop3_user_names=tuple(_text(form, "pop3").split()),
+            auth_mode=form_text(form, "auth_mode") or None,
+            distinguished_name=form_text(form, "dn"),
+            pop3_user_names=tuple(form_text(form, "pop3").split()),
         )
         audit.record("user.updated", admin, address, name)
     elif action == "privileges":
         users.set_privileges(name, _privileges(form))
         audit.record("user.privileges_changed", admin, address, name, privileges=_privileges(form))
     elif action == "password":
-        users.set_password(name, _text(form, "password"))  # also ends the user's sessions
+        users.set_password(name, form_text(form, "password"))  # also ends the user's sessions
         audit.record("user.password_changed", admin, address, name)
     elif action == "grant":
-        archive = canonical_archive(context.runtime, _text(form, "archive"))
+        archive = canonical_archive(context.runtime, form_text(form, "archive"))
         chosen = ",".join(str(v) for v in form.getlist("archive_privileges")) or "none"
         context.runtime.grants.set(name, archive, parse_archive_privileges(chosen))
         audit.record(
             "archive.access_changed", admin, address, name, archive=archive, privileges=chosen
         )
     elif action == "rename":
-        name = users.rename(name, _text(form, "new_name")).name
+        name = users.rename(name, form_text(form, "new_name")).name
         audit.record("user.renamed", admin, address, name)
     elif action == "delete":
         if name.lower() == admin.lower():

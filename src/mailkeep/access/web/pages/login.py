@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from mailkeep.access.authenticate import authenticate
+from mailkeep.access.authenticate import authenticate, logon_refusal
 from mailkeep.access.web.context import WebContext, web
 from mailkeep.access.web.guard import (
     SESSION_COOKIE,
@@ -23,9 +23,6 @@ from mailkeep.access.web.guard import (
     set_session_cookie,
     visit,
 )
-from mailkeep.master.users import UserInfo
-
-LOCAL_ADDRESSES = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 async def login_form(request: Request) -> Response:
@@ -35,16 +32,6 @@ async def login_form(request: Request) -> Response:
     )
 
 
-def _refusal(user: UserInfo | None, password: str, address: str) -> str | None:
-    if user is None:
-        return "wrong user name or password"
-    if not user.may("login"):
-        return "no login privilege"
-    if user.is_admin and password == "admin" and address not in LOCAL_ADDRESSES:  # noqa: S105
-        return "default admin password from a remote address"
-    return None
-
-
 def _attempt(context: WebContext, name: str, password: str, address: str, agent: str) -> str | None:
     """Check the credentials; returns a session token, or None after recording the failure."""
     audit = context.runtime.audit
@@ -52,7 +39,7 @@ def _attempt(context: WebContext, name: str, password: str, address: str, agent:
         audit.record("login.throttled", actor=name, address=address, channel="web")
         return None
     user = authenticate(context.runtime, name, password)
-    reason = _refusal(user, password, address)
+    reason = logon_refusal(user, password, address)
     if reason is not None or user is None:
         context.throttle.failed(name, address)
         audit.record("login.failed", actor=name, address=address, channel="web", reason=reason)
