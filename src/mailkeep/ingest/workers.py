@@ -8,6 +8,7 @@ attachment text, so the message is still archived and findable by its headers an
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -25,6 +26,16 @@ from mailkeep.store.model import Derived
 
 log = logging.getLogger(__name__)
 _CHUNK = 32
+# Parsing allocates many short-lived containers; the default first-generation threshold (700)
+# runs a collection every few hundred of them, about 5% of a worker's time on typical mail.
+_GC_THRESHOLDS = (50_000, 50, 100)
+
+
+def _worker_started() -> None:
+    """Initializer of each worker: the modules imported so far live as long as the process,
+    so they are moved out of the collector's sight, and collections run less often."""
+    gc.freeze()
+    gc.set_threshold(*_GC_THRESHOLDS)
 
 
 def analyze_chunk(raws: list[bytes], policy: ExtractionPolicy) -> list[Derived]:
@@ -93,7 +104,9 @@ class WorkerPool:
             # The server imports the parsers and extractors once; workers fork from it ready.
             context = _WorkerContext()
             context.set_forkserver_preload(["mailkeep.ingest.analyze"])
-            self._pool = ProcessPool(max_workers=self.workers, context=context)
+            self._pool = ProcessPool(
+                max_workers=self.workers, context=context, initializer=_worker_started
+            )
         return self._pool
 
     def start(self) -> None:

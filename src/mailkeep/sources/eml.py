@@ -145,9 +145,24 @@ class EmlFolderSource:
 
 
 def _read_regular_file(file: Path) -> tuple[bytes, float]:
-    """The bytes and mtime of a regular file; OSError for anything else (never blocks on FIFOs)."""
-    if not stat.S_ISREG(file.stat().st_mode):
-        raise OSError(f"not a regular file: {file.name}")
-    with file.open("rb") as handle:
-        raw = handle.read()
-        return raw, os.fstat(handle.fileno()).st_mtime
+    """The bytes and mtime of a regular file; OSError for anything else.
+
+    Opened non-blocking, so a FIFO never blocks the import; one open, one fstat and a read
+    to end of file (pathlib's stat + open + buffered read cost twice as much per file).
+    """
+    fd = os.open(file, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"not a regular file: {file.name}")
+        return _read_to_end(fd, info.st_size), info.st_mtime
+    finally:
+        os.close(fd)
+
+
+def _read_to_end(fd: int, expected: int) -> bytes:
+    """Everything left in ``fd``: the size ``fstat`` gave in one read, more if the file grew."""
+    chunks = [os.read(fd, expected + 1)]
+    while chunks[-1]:
+        chunks.append(os.read(fd, 1 << 20))
+    return chunks[0] if len(chunks) == 2 else b"".join(chunks)
