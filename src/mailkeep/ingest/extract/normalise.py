@@ -15,14 +15,34 @@ _INVISIBLE = re.compile(r"[\xad\u200b\u2060\ufeff]")
 _SPACES = re.compile(r"[^\S\n]+")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _BATCH_CHARS = 64 * 1024
+# The same rules for ASCII text as one C-level character mapping: line breaks to "\n", other
+# control characters and whitespace to " " (runs of spaces are collapsed afterwards).
+_ASCII_MAP = str.maketrans(
+    {
+        **{chr(c): " " for c in (*range(0x0A), *range(0x0E, 0x1C), 0x1F, 0x7F)},
+        **{chr(c): "\n" for c in (0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E)},
+    }
+)
+_SPACE_RUNS = re.compile(r"  +")
 
 
 def normalise_whitespace(text: str) -> str:
     """Collapse runs of spaces to one and runs of blank lines to one blank line; strip the ends."""
+    if text.isascii():
+        return _normalise_ascii(text)
     text = _LINE_BREAKS.sub("\n", text)
     text = _JUNK.sub(" ", text)
     text = _INVISIBLE.sub("", text)
     text = _SPACES.sub(" ", text)
+    text = text.replace(" \n", "\n").replace("\n ", "\n")
+    return _BLANK_RUNS.sub("\n\n", text).strip()
+
+
+def _normalise_ascii(text: str) -> str:
+    """:func:`normalise_whitespace` for ASCII text, about three times faster (the extracted
+    text of most attachments is ASCII)."""
+    text = text.replace("\r\n", "\n").translate(_ASCII_MAP)
+    text = _SPACE_RUNS.sub(" ", text)
     text = text.replace(" \n", "\n").replace("\n ", "\n")
     return _BLANK_RUNS.sub("\n\n", text).strip()
 
@@ -72,7 +92,9 @@ class TextSink:
     def result(self) -> str:
         """The collected text, normalised and cut to ``max_chars``."""
         self._flush()
-        return truncate(normalise_whitespace("\n".join(self._parts)), self._max_chars)
+        # Every part is normalised already; only blank lines where parts meet remain to fold.
+        joined = _BLANK_RUNS.sub("\n\n", "\n".join(self._parts)).strip()
+        return truncate(joined, self._max_chars)
 
     def _flush(self) -> None:
         piece = normalise_whitespace("\n".join(self._pending))
