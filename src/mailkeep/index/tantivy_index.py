@@ -158,6 +158,7 @@ class TantivyIndex:
         self._codec = codec or SnippetCodec(path)
         self._needs_rebuild = needs_rebuild
         self._cleared = False  # a clear() is buffered
+        self._uncommitted = False  # changes buffered since the last commit
         self._index: tantivy.Index | None = index
         self._schema = index.schema
         self._writer = writer
@@ -242,6 +243,7 @@ class TantivyIndex:
         latest = {doc.entry_id: doc for doc in documents}  # the last one of a batch wins
         if not latest:
             return
+        self._uncommitted = True
         self._delete_ids(writer, list(latest))
         for doc in latest.values():
             writer.add_document(to_tantivy(doc, self._schema, self._codec.pack))
@@ -250,6 +252,7 @@ class TantivyIndex:
         """Buffer removal of the documents of these entries."""
         writer = self._live_writer()
         if entry_ids:
+            self._uncommitted = True
             self._delete_ids(writer, list(set(entry_ids)))
 
     def _delete_ids(self, writer: tantivy.IndexWriter, ids: list[int]) -> None:
@@ -260,12 +263,13 @@ class TantivyIndex:
         """Remove every document (documents added after this call survive); takes effect at
         commit."""
         self._live_writer().delete_documents_by_query(tantivy.Query.all_query())
-        self._cleared = True
+        self._cleared = self._uncommitted = True
 
     def commit(self) -> None:
         """Make buffered changes durable and visible to searches."""
         writer = self._live_writer()
         writer.commit()
+        self._uncommitted = False
         self._live_index().reload()
         if self._cleared:
             (self._path / REBUILD_FILE).unlink(missing_ok=True)
@@ -370,9 +374,13 @@ class TantivyIndex:
         """Release the writer lock (discarding uncommitted changes) and file handles."""
         writer, self._writer = self._writer, None
         if writer is not None:
-            writer.rollback()
-            # Let running merges finish (tantivy deletes the merged-away files when a merge
-            # ends), so the size on disk settles. This consumes the writer.
+            if self._uncommitted:
+                # Rolling back abandons merges still running (their results are dropped and
+                # their files may be written after any cleanup), so only when there is
+                # something to discard.
+                writer.rollback()
+            # Let running merges finish and take effect (tantivy deletes the merged-away
+            # files when a merge ends), so the size on disk settles. Consumes the writer.
             writer.wait_merging_threads()
             self._collect_garbage()
         self._index = None
