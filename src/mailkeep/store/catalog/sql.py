@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Engine, Row, Table, and_, delete, func, select, update
+from sqlalchemy import BigInteger, Engine, Row, Table, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from mailkeep.store.catalog.base import Batch, BlobRow, EntryRow, StoreCounts
@@ -192,23 +192,44 @@ class SqlCatalog:
         return max(highest or 0, int(stored or 0)) + 1
 
     def existing_entries(self, archive: str, hashes: Iterable[bytes]) -> dict[bytes, int]:
+        # Asked for every ingest batch, twice: straight to the driver (see ``_lookup``).
+        e = self._entries
         found: dict[bytes, int] = {}
-        e = self._entries.c
-        with self.engine.connect() as conn:
-            for chunk in _chunks(list(set(hashes))):
-                query = select(e.sha256, e.id).where(
-                    and_(e.archive == archive, e.sha256.in_(chunk))
-                )
-                found.update({bytes(r[0]): r[1] for r in conn.execute(query)})
+        for sha, entry_id in self._lookup(e, (e.c.sha256, e.c.id), e.c.archive, archive, hashes):
+            found[bytes(sha)] = entry_id
         return found
 
     def blob_locations(self, hashes: Iterable[bytes]) -> dict[bytes, BlobRow]:
+        b = self._blobs
+        columns = (b.c.sha256, b.c.container, b.c.offset, b.c.length, b.c.raw_size)
         found: dict[bytes, BlobRow] = {}
+        for sha, container, offset, length, raw_size in self._lookup(b, columns, None, "", hashes):
+            found[bytes(sha)] = BlobRow(bytes(sha), Location(container, offset, length), raw_size)
+        return found
+
+    def _lookup(
+        self,
+        table: Table,
+        columns: tuple[Any, ...],
+        scope: Any,
+        scope_value: str,
+        hashes: Iterable[bytes],
+    ) -> Iterator[tuple[Any, ...]]:
+        """Rows of ``table`` whose sha256 is one of ``hashes`` (and ``scope`` column equals
+        ``scope_value`` when given), as plain tuples. The SQL is written here in the driver's
+        parameter style: SQLAlchemy's per-value bind processing and statement caching cost
+        more than the queries themselves on an import's hot path."""
+        quote = self.engine.dialect.identifier_preparer.quote
+        mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+        names = ", ".join(quote(c.name) for c in columns)
+        table_name = self.engine.dialect.identifier_preparer.format_table(table)
+        where = f"{quote(scope.name)} = {mark} AND " if scope is not None else ""
+        prefix = (scope_value,) if scope is not None else ()
         with self.engine.connect() as conn:
             for chunk in _chunks(list(set(hashes))):
-                query = select(self._blobs).where(self._blobs.c.sha256.in_(chunk))
-                found.update({bytes(r.sha256): _blob_from_row(r) for r in conn.execute(query)})
-        return found
+                marks = ", ".join([mark] * len(chunk))
+                sql = f"SELECT {names} FROM {table_name} WHERE {where}sha256 IN ({marks})"
+                yield from conn.exec_driver_sql(sql, (*prefix, *chunk))
 
     def entry(self, entry_id: int) -> EntryRow | None:
         rows = self.entries([entry_id])
