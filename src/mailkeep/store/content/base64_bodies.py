@@ -24,7 +24,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -73,11 +73,22 @@ def pack(raw: bytes) -> bytes | None:
         cursor = block.end
     literal.append(raw[cursor:])
     packed = b"".join([header, *literal, *(b.decoded for b in blocks)])
-    return packed if unpack(packed) == raw else None  # never store what does not come back
+    # Never store what does not come back. Each block's encoding was checked against the
+    # message when it was taken, so the check of the whole layout reuses those encodings.
+    encodings = iter([raw[b.start : b.end] for b in blocks])
+    try:
+        return packed if _assemble(packed, lambda *_: next(encodings)) == raw else None
+    except (PackedFormError, StopIteration):
+        return None
 
 
 def unpack(packed: bytes) -> bytes:
     """The message a packed form describes; PackedFormError when it is not one."""
+    return _assemble(packed, encode)
+
+
+def _assemble(packed: bytes, encoder: Callable[[bytes, int, bytes], bytes]) -> bytes:
+    """The message of a packed form, each block's text made by ``encoder``."""
     if not packed.startswith(MAGIC):
         raise PackedFormError("not a packed message")
     count, offset = _get(packed, len(MAGIC))
@@ -104,7 +115,7 @@ def unpack(packed: bytes) -> bytes:
         literal_cursor += gap
         data = bytes(decoded[decoded_cursor : decoded_cursor + decoded_len])
         decoded_cursor += decoded_len
-        text = encode(data, line, _EOLS[eol_code])
+        text = encoder(data, line, _EOLS[eol_code])
         if len(text) != encoded_len:
             raise PackedFormError("packed message block does not encode to its length")
         out.append(text)
