@@ -77,8 +77,11 @@ class SearchIndex(Protocol):
     needs the writer.
     """
 
-    def add(self, documents: Sequence[IndexDocument]) -> None:
-        """Buffer documents (an existing document with the same entry_id is replaced)."""
+    def add(self, documents: Sequence[IndexDocument], *, new: bool = False) -> None:
+        """Buffer documents (an existing document with the same entry_id is replaced).
+
+        ``new``: the entry ids were never indexed before (just assigned), so there is
+        nothing to replace and the replacement work is skipped."""
         ...
 
     def delete(self, entry_ids: Sequence[int]) -> None:

@@ -237,14 +237,16 @@ class TantivyIndex:
 
     # --- writing ---------------------------------------------------------------------------
 
-    def add(self, documents: Sequence[IndexDocument]) -> None:
-        """Buffer documents; an existing document with the same entry_id is replaced."""
+    def add(self, documents: Sequence[IndexDocument], *, new: bool = False) -> None:
+        """Buffer documents; an existing document with the same entry_id is replaced
+        (``new``: the ids were just assigned, nothing can be replaced)."""
         writer = self._live_writer()
         latest = {doc.entry_id: doc for doc in documents}  # the last one of a batch wins
         if not latest:
             return
         self._uncommitted = True
-        self._delete_ids(writer, list(latest))
+        if not new:
+            self._delete_ids(writer, list(latest))
         for doc in latest.values():
             writer.add_document(to_tantivy(doc, self._schema, self._codec.pack))
 

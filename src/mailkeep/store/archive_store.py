@@ -220,7 +220,7 @@ class ArchiveStore:
         if batch.entries or batch.meta:
             batch.containers = writer.sync()
             self.catalog.commit_batch(batch)
-            self._add_to_index(documents)
+            self._add_to_index(documents, new=True)  # entry ids are never reused
         return outcomes
 
     def _existing(self, items: Sequence[Incoming]) -> dict[tuple[str, bytes], int]:
@@ -289,8 +289,8 @@ class ArchiveStore:
 
     # -- index maintenance --------------------------------------------------------------
 
-    def _add_to_index(self, documents: list[IndexDocument]) -> None:
-        self.index(writable=True).add(documents)
+    def _add_to_index(self, documents: list[IndexDocument], *, new: bool = False) -> None:
+        self.index(writable=True).add(documents, new=new)
         self._unindexed.extend(d.entry_id for d in documents)
         due = time.monotonic() - self._last_index_commit > INDEX_COMMIT_SECONDS
         if len(self._unindexed) >= INDEX_COMMIT_DOCS or due:

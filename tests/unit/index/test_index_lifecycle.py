@@ -206,3 +206,17 @@ def test_close_discards_uncommitted_changes(index_path: Path) -> None:
         assert ids(index, "kept OR dropped") == {1}
     listed, on_disk = _segment_files(index_path)
     assert on_disk == listed
+
+
+def test_add_new_documents_without_replacement(index_path: Path) -> None:
+    with TantivyIndex.open(index_path, writable=True) as index:
+        index.add([make_doc(1, subject="first")])
+        index.commit()
+        index.add([make_doc(2, subject="second"), make_doc(3, subject="third")], new=True)
+        index.commit()
+        assert index.count() == 3
+        assert ids(index, "second OR third") == {2, 3}
+        index.add([make_doc(2, subject="replaced")])  # a later re-index still replaces
+        index.commit()
+        assert ids(index, "second") == set()
+        assert ids(index, "replaced") == {2}
