@@ -25,6 +25,7 @@ Any unexpected error inside the parser becomes :class:`GiveUp` too, so it raises
 from __future__ import annotations
 
 import itertools
+import re
 from email.message import Message
 from email.policy import compat32
 
@@ -32,6 +33,9 @@ MAX_DEPTH = 30
 """Messages nested deeper than this (multiparts and message/* wrappers) are left to the stdlib."""
 
 _PLAIN_MULTIPART_CTE = ("7bit", "8bit", "binary")
+# One header field: a name of printable ASCII but space and colon (as the feedparser's
+# headerRE), a colon, the rest of its line and any continuation lines.
+_FIELD = re.compile(r"[!-9;-~]+:[^\n]*(?:\n|\Z)(?:[ \t][^\n]*(?:\n|\Z))*")
 
 __all__ = ["MAX_DEPTH", "GiveUp", "parse_bytes"]
 
@@ -86,28 +90,36 @@ def _parse_entity(
 
 def _read_headers(msg: Message, text: str, pos: int, end: int) -> int:
     """Set the header fields found from ``pos``; return where the body starts."""
-    field: list[str] = []
     if text.startswith("From ", pos, end):  # the envelope line of an mbox message
         pos = _set_unixfrom(msg, text, pos, end)
-    while pos < end:
-        newline = text.find("\n", pos, end)
-        stop = end if newline < 0 else newline + 1
-        line = text[pos:stop]
-        if line[0] in " \t":
-            if not field:
-                raise GiveUp("first header line is a continuation")
-            field.append(line)
-        else:
-            if field:
-                msg.set_raw(*compat32.header_source_parse(field))
-            if line == "\n" or line == "\r\n":
-                return stop
-            _check_field_start(line)
-            field = [line]
-        pos = stop
-    if field:
-        msg.set_raw(*compat32.header_source_parse(field))
-    return end
+    block_end, body = _header_block_end(text, pos, end)
+    while pos < block_end:
+        field = _FIELD.match(text, pos, block_end)
+        if field is None:
+            raise GiveUp(_header_trouble(text[pos : pos + 5]))
+        # one "line" holding the whole field: the same (name, value) as its lines
+        msg.set_raw(*compat32.header_source_parse([field.group()]))
+        pos = field.end()
+    return body
+
+
+def _header_block_end(text: str, pos: int, end: int) -> tuple[int, int]:
+    """(end of the header lines, start of the body): the first empty line parts them."""
+    if text.startswith("\n", pos, end):
+        return pos, pos + 1
+    if text.startswith("\r\n", pos, end):
+        return pos, pos + 2
+    newline = text.find("\n", pos, end)
+    crlf = newline > pos and text[newline - 1] == "\r"
+    # look for the likelier blank line first, then for the other before it
+    first, second = ("\n\r\n", "\n\n") if crlf else ("\n\n", "\n\r\n")
+    found = text.find(first, pos, end)
+    other = text.find(second, pos, end if found < 0 else found + len(second))
+    if other >= 0:
+        found, first = other, second
+    if found < 0:
+        return end, end
+    return found + 1, found + len(first)
 
 
 def _set_unixfrom(msg: Message, text: str, pos: int, end: int) -> int:
@@ -117,19 +129,15 @@ def _set_unixfrom(msg: Message, text: str, pos: int, end: int) -> int:
     return stop
 
 
-def _check_field_start(line: str) -> None:
-    """Give up unless ``line`` starts a header field the feedparser takes without comment."""
-    if line.startswith("From "):
-        raise GiveUp("From line in the header block")
-    colon = line.find(":")
-    if colon < 0:
-        raise GiveUp("not a header field line")
-    if colon == 0:
-        raise GiveUp("empty field name")
-    name = line[:colon]
-    # the feedparser's field name: printable ASCII except space and colon
-    if not (name.isascii() and name.isprintable()) or " " in name:
-        raise GiveUp("invalid field name")
+def _header_trouble(start: str) -> str:
+    """Why a header line is irregular, from its first characters."""
+    if start[:1] in (" ", "\t"):
+        return "first header line is a continuation"
+    if start.startswith("From "):
+        return "From line in the header block"
+    if start.startswith(":"):
+        return "empty field name"
+    return "not a header field line"
 
 
 def _read_multipart(

@@ -49,6 +49,9 @@ REGULAR = {
     "odd but valid names": b"X!#$%&'*+-.^_`{|}~9;<=>?@[]\\: v\n\n",
     "8-bit bytes": b"Subject: caf\xe9\n\nbody \xff\xfe\n",
     "mbox envelope line": b"From a@b Mon Jan  1 00:00:00 2001\r\nSubject: x\r\n\r\nFrom here\n",
+    "mixed line ends around the blank line": b"Subject: x\r\n\nbody\r\n",
+    "LF headers, CRLF blank line": b"Subject: x\nTo: y\n\r\n\nbody\n",
+    "blank-looking line inside a field": b"Subject: x\n \r\n\t\n\nbody\n",
     "envelope line alone": b"From a@b Mon Jan  1 00:00:00 2001\n",
     "multipart": MP % b"b" + b"pre\n--b\n\nA\n--b\nContent-Type: text/html\n\n<p>\n\n--b--\nepi\n",
     "multipart CRLF, no preamble or epilogue": (
@@ -85,6 +88,9 @@ REGULAR |= {
     + b"--b\nContent-Type: message/rfc822\n\nSubject: in\n"
     + multipart(b"c", b"--c\n\nx\n--c--\n")
     + b"\n--b--\n",
+    "envelope lines in a part and a forwarded message": MP % b"b"
+    + b"--b\nFrom a@b x\n\nA\n--b\nContent-Type: message/rfc822\n\nFrom c@d y\r\nX: 1\n\nB\n"
+    + b"--b--\n",
     "rfc822 in rfc822 in a part": MP % b"b"
     + b"--b\nContent-Type: message/rfc822\n\nContent-Type: message/rfc822\n\nSubject: deep\n\nx\n"
     + b"--b--\n",
