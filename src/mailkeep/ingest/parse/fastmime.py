@@ -196,10 +196,8 @@ def _delimiter_kind(rest: str) -> bool | None:
     return close
 
 
-def _without_line_end(text: str, start: int, end: int | None = None) -> int:
+def _without_line_end(text: str, start: int, end: int) -> int:
     """The end of ``text[start:end]`` without one trailing line end (CRLF or LF)."""
-    if end is None:
-        end = len(text)
     if end > start and text[end - 1] == "\n":
         end -= 1
         if end > start and text[end - 1] == "\r":
