@@ -1,17 +1,20 @@
 """Raw RFC 5322 bytes to a :class:`ParsedMessage`, for any input whatsoever.
 
-The stdlib parser runs once per message with the ``compat32`` policy (several times faster
-than ``policy.default``, whose header objects we would not use); header, charset, address and
-date decoding are done by the sibling modules, which are more lenient than the stdlib's.
+The message tree is the stdlib's ``compat32`` one (several times faster than
+``policy.default``, whose header objects we would not use), built by :mod:`.fastmime` when the
+message is regular and by the stdlib parser otherwise; header, charset, address and date
+decoding are done by the sibling modules, which are more lenient than the stdlib's.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
 
+from mailkeep.ingest.parse import fastmime
 from mailkeep.ingest.parse.defects import Defects
 from mailkeep.ingest.parse.envelope import Envelope, read_envelope
 from mailkeep.ingest.parse.model import Attachment, ParsedMessage
@@ -25,6 +28,8 @@ says why there is no text (None when fine or simply not indexed).
 """
 
 DEFAULT_MAX_BODY_CHARS = 2_000_000
+FAST_PATH = True
+"""Try :mod:`.fastmime` before the stdlib parser (tests turn it off to compare the two)."""
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 
 __all__ = ["DEFAULT_MAX_BODY_CHARS", "AttachmentTextFn", "parse_message"]
@@ -56,7 +61,7 @@ def parse_message(
 def _parse_full(
     raw: bytes, callback: AttachmentTextFn | None, max_chars: int, defects: Defects
 ) -> ParsedMessage:
-    msg = BytesParser(policy=compat32).parsebytes(raw)
+    msg = _message_tree(raw)
     envelope = read_envelope(msg, defects, top=True)
     walker = Walker(callback, max_chars, defects)
     try:
@@ -68,6 +73,16 @@ def _parse_full(
     if walker.truncated:
         defects.add(f"body text truncated at {max_chars} characters")
     return _build(envelope, walker.text(), tuple(walker.attachments), defects)
+
+
+def _message_tree(raw: bytes) -> Message:
+    """The stdlib's compat32 tree: from the fast parser when it is sure, else the stdlib's."""
+    if FAST_PATH:
+        try:
+            return fastmime.parse_bytes(raw)
+        except fastmime.GiveUp:
+            pass
+    return BytesParser(policy=compat32).parsebytes(raw)
 
 
 def _parse_headers_only(raw: object, defects: Defects) -> ParsedMessage:
