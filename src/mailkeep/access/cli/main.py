@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -219,6 +221,10 @@ def folders(
 
 def run() -> None:
     """Console-script entry point."""
+    # Registered first, so run last: freezing every object spares interpreter shutdown its
+    # cyclic garbage collections over SQLAlchemy and the rest (~0.1 s of every command).
+    # Everything was closed by the command; the process is about to end.
+    atexit.register(gc.freeze)
     try:
         app()
     except BrokenPipeError:
