@@ -33,8 +33,11 @@ from mailkeep.settings import cpu_count, setting
 from mailkeep.store.registry import StoreRegistry, StoreSpec
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from mailkeep.ingest.workers import WorkerPool
     from mailkeep.jobs.runner import JobRunner
+    from mailkeep.store.model import Derived
 
 CONFIG_FILE = "mailkeep.json"
 KEY_FILE = "master.key"
@@ -66,6 +69,17 @@ class DataDirConfig:
         return cls(url.replace("{data_dir}", str(data_dir.resolve())))
 
 
+class _PoolDeriver:
+    """Derives with the runtime's worker pool, started only when a store first derives: opening
+    a store to read it (``store list``, search) then needs no parsers, extractors or workers."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+
+    def derive(self, raws: Sequence[bytes]) -> list[Derived]:
+        return self._runtime.pool.derive(raws)
+
+
 class Runtime:
     """Everything a command needs, opened lazily and closed together."""
 
@@ -86,7 +100,7 @@ class Runtime:
             self.sessions,
             self.master_key,
             Path(base),
-            lambda: self.pool,
+            lambda: _PoolDeriver(self),
             self.setting("store.container_bytes"),
         )
 

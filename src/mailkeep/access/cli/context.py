@@ -7,20 +7,27 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
 from mailkeep.access.cli.output import fail
 from mailkeep.errors import MailkeepError
-from mailkeep.runtime import Runtime
+
+if TYPE_CHECKING:
+    from mailkeep.runtime import Runtime
 
 T = TypeVar("T")
 
 
 def data_dir(ctx: typer.Context) -> Path:
-    """The --data-dir chosen on the root command."""
+    """The --data-dir chosen on the root command (default ``$MAILKEEP_HOME`` or
+    ``./mailkeep-data``)."""
     value = ctx.find_root().obj
+    if value is None:
+        from mailkeep.runtime import default_data_dir
+
+        return default_data_dir()
     assert isinstance(value, Path)
     return value
 
@@ -28,6 +35,8 @@ def data_dir(ctx: typer.Context) -> Path:
 @contextmanager
 def runtime(ctx: typer.Context) -> Iterator[Runtime]:
     """An open Runtime for one command, closed afterwards."""
+    from mailkeep.runtime import Runtime  # the master database and stores: only when used
+
     with Runtime(data_dir(ctx)) as opened:
         yield opened
 

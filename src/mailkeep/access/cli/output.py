@@ -1,4 +1,7 @@
-"""How the CLI prints: one JSON document with --json, readable text otherwise, one-line errors."""
+"""How the CLI prints: one JSON document with --json, readable text otherwise, one-line errors.
+
+rich is imported only when text is printed: a ``--json`` run never loads it.
+"""
 
 from __future__ import annotations
 
@@ -7,28 +10,33 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TaskProgressColumn,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
-from rich.table import Table
-from rich.text import Text
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 JsonOption = typer.Option(False, "--json", help="Print one JSON document instead of text.")
-console = Console()
-errors = Console(stderr=True)
+
+
+class _ConsoleOnFirstUse:
+    """Stands in for a rich Console, which it creates (importing rich) when first used."""
+
+    def __init__(self, stderr: bool) -> None:
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=self._stderr)
+        return getattr(self._console, name)
+
+
+console = cast("Console", _ConsoleOnFirstUse(stderr=False))
+errors = cast("Console", _ConsoleOnFirstUse(stderr=True))
 
 
 def _default(value: Any) -> Any:
@@ -44,6 +52,8 @@ def emit_json(value: Any) -> None:
 
 def table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """A plain table for humans."""
+    from rich.table import Table
+
     out = Table(*columns, box=None, header_style="bold")
     for row in rows:
         out.add_row(*["" if v is None else str(v) for v in row])
@@ -56,14 +66,6 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-class MessageRateColumn(ProgressColumn):
-    """Messages per second (blank until there is a rate)."""
-
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text("" if speed is None else f"{speed:,.0f} msg/s", style="progress.data.speed")
-
-
 @contextmanager
 def progress(
     label: str, total: int | None, unit: str, enabled: bool
@@ -72,16 +74,7 @@ def progress(
     if not enabled or not errors.is_terminal:
         yield lambda _seen, _done: None
         return
-    if unit == "bytes":
-        count: ProgressColumn = DownloadColumn()
-        rate: ProgressColumn = TransferSpeedColumn()
-    else:
-        count, rate = MofNCompleteColumn(), MessageRateColumn()
-    columns = [TextColumn(label), BarColumn(), TaskProgressColumn(), count, rate]
-    with Progress(*columns, TimeRemainingColumn(), console=errors, transient=True) as bar:
-        task = bar.add_task(label, total=total)
+    from mailkeep.access.cli.progressbar import progress_bar
 
-        def update(seen: int, done: int) -> None:
-            bar.update(task, completed=done if unit == "bytes" else seen)
-
+    with progress_bar(errors, label, total, unit) as update:
         yield update

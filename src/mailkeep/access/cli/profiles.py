@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import typer
 
 from mailkeep.access.cli.context import guarded, runtime
+from mailkeep.access.cli.lazy import LazyCommand, LazyGroup
 from mailkeep.access.cli.output import JsonOption, console, emit_json, fail, table
-from mailkeep.access.cli.profile_create import create_app
 from mailkeep.jobs.profiles import ProfileDirectory
 from mailkeep.jobs.results import JobOutcome, JobResults
 
-app = typer.Typer(help="Archiving profiles: IMAP/POP3 mailboxes, many mailboxes, journals.")
-app.add_typer(create_app, name="create")
+
+class ProfileGroup(LazyGroup):
+    """``profile``: ``create`` (with the mail-server clients it checks) is loaded when used."""
+
+    lazy: ClassVar[dict[str, LazyCommand]] = {
+        "create": LazyCommand("mailkeep.access.cli.profile_create:create_app")
+    }
+
+
+app = typer.Typer(
+    cls=ProfileGroup, help="Archiving profiles: IMAP/POP3 mailboxes, many mailboxes, journals."
+)
 
 
 @app.command("list")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Engine, Row, Table, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from mailkeep.store.catalog.base import Batch, BlobRow, EntryRow, StoreCounts
 from mailkeep.store.catalog.tables import build_tables
@@ -33,6 +32,18 @@ def from_micros(value: int | None) -> datetime | None:
     return datetime.fromtimestamp(value / 1_000_000, tz=UTC)
 
 
+def _upsert_insert(dialect: str) -> Callable[[Table], Any]:
+    """The dialect's INSERT that has ``on_conflict_do_update`` (importing only that dialect:
+    the PostgreSQL one is large)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
+
+
 def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
     for start in range(0, len(values), _CHUNK):
         yield values[start : start + _CHUNK]
@@ -52,7 +63,7 @@ class SqlCatalog:
         self._containers = tables.tables[f"{prefix}containers"]
         self._queue = tables.tables[f"{prefix}index_queue"]
         self._meta = tables.tables[f"{prefix}meta"]
-        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        self._insert = _upsert_insert(engine.dialect.name)
         self._insert_statements: dict[str, tuple[str, tuple[str, ...] | None]] = {}
 
     def initialize(self) -> None:
