@@ -11,9 +11,11 @@ from __future__ import annotations
 import gc
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager
 from importlib.machinery import ModuleSpec
+from multiprocessing import forkserver
 from multiprocessing.context import ForkServerContext, ForkServerProcess
 from typing import Any, cast
 
@@ -26,6 +28,7 @@ from mailkeep.store.model import Derived
 
 log = logging.getLogger(__name__)
 _CHUNK = 32
+_PRELOAD = ["mailkeep.ingest.analyze"]
 # Parsing allocates many short-lived containers; the default first-generation threshold (700)
 # runs a collection every few hundred of them, about 5% of a worker's time on typical mail.
 _GC_THRESHOLDS = (50_000, 50, 100)
@@ -67,15 +70,32 @@ class _WorkerProcess(ForkServerProcess):
     """
 
     def start(self) -> None:
-        main = sys.modules["__main__"]
-        if getattr(main, "__spec__", None) is not None:
-            super().start()  # run with -m: multiprocessing imports it by name, cheaply
-            return
-        main.__spec__ = ModuleSpec("__main__", None)
-        try:
+        with _main_not_reimported():
             super().start()
-        finally:
-            main.__spec__ = None
+
+
+@contextmanager
+def _main_not_reimported() -> Iterator[None]:
+    """While starting processes, name the main module so multiprocessing does not re-run it
+    (see :class:`_WorkerProcess`)."""
+    main = sys.modules["__main__"]
+    if getattr(main, "__spec__", None) is not None:
+        yield  # run with -m: multiprocessing imports it by name, cheaply
+        return
+    main.__spec__ = ModuleSpec("__main__", None)
+    try:
+        yield
+    finally:
+        main.__spec__ = None
+
+
+def start_forkserver() -> None:
+    """Start the process that workers are forked from (it imports the parsers and extractors)
+    now, so that it does so on another core while the caller opens the archive, instead of
+    when the first messages are waiting to be analysed."""
+    _WorkerContext().set_forkserver_preload(_PRELOAD)
+    with _main_not_reimported():
+        forkserver.ensure_running()
 
 
 class _WorkerContext(ForkServerContext):
@@ -103,7 +123,7 @@ class WorkerPool:
             # forkserver: never fork a process that holds database and index threads.
             # The server imports the parsers and extractors once; workers fork from it ready.
             context = _WorkerContext()
-            context.set_forkserver_preload(["mailkeep.ingest.analyze"])
+            context.set_forkserver_preload(_PRELOAD)
             self._pool = ProcessPool(
                 max_workers=self.workers, context=context, initializer=_worker_started
             )
