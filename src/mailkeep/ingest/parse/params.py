@@ -25,6 +25,8 @@ def raw_header(part: Message, name: str) -> str | None:
 
 def _split(value: str) -> list[str]:
     """Split at semicolons outside quoted strings (backslash escapes honoured)."""
+    if "\\" not in value:
+        return _split_unescaped(value)
     pieces: list[str] = []
     start, quoted, escaped = 0, False, False
     for index, char in enumerate(value):
@@ -38,6 +40,23 @@ def _split(value: str) -> list[str]:
             pieces.append(value[start:index])
             start = index + 1
     pieces.append(value[start:])
+    return pieces
+
+
+def _split_unescaped(value: str) -> list[str]:
+    """:func:`_split` for a value without backslashes: a semicolon is inside quotes exactly when
+    an odd number of quotes precede it, so whole pieces are joined instead of characters walked."""
+    pieces: list[str] = []
+    pending: list[str] = []
+    quotes = 0
+    for piece in value.split(";"):
+        pending.append(piece)
+        quotes += piece.count('"')
+        if quotes % 2 == 0:
+            pieces.append(";".join(pending))
+            pending, quotes = [], 0
+    if pending:
+        pieces.append(";".join(pending))
     return pieces
 
 
