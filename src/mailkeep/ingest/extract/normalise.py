@@ -28,8 +28,11 @@ _SPACE_RUNS = re.compile(r"  +")
 
 def normalise_whitespace(text: str) -> str:
     """Collapse runs of spaces to one and runs of blank lines to one blank line; strip the ends."""
-    if text.isascii():
-        return _normalise_ascii(text)
+    return _normalise_ascii(text) if text.isascii() else _normalise_any(text)
+
+
+def _normalise_any(text: str) -> str:
+    """:func:`normalise_whitespace` rule by rule, for any text."""
     text = _LINE_BREAKS.sub("\n", text)
     text = _JUNK.sub(" ", text)
     text = _INVISIBLE.sub("", text)

