@@ -22,6 +22,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from tests.ports import free_port
+
 DOVECOT = "/usr/sbin/dovecot"
 MASTER_USER = "archiver"
 MASTER_PASSWORD = "master-secret"
@@ -30,12 +32,6 @@ MASTER_PASSWORD = "master-secret"
 def available() -> bool:
     """Dovecot is installed and we can drop privileges to nobody."""
     return Path(DOVECOT).exists() and shutil.which("runuser") is not None and os.getuid() == 0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _self_signed(directory: Path) -> None:
@@ -153,19 +149,30 @@ class Dovecot:
             lines.append(f"{name}:{{PLAIN}}{password}:65534:65534::{home}::{extra}")
         (d / "passwd").write_text("\n".join(lines) + "\n")
         (d / "master-users").write_text(f"{MASTER_USER}:{{PLAIN}}{MASTER_PASSWORD}\n")
+        for _ in range(3):
+            if self._launch():
+                self._wait_ready()
+                return
+            # Most likely a port was taken meanwhile: try again on other ports.
+            self.imap, self.imaps, self.pop3, self.pop3s = (free_port() for _ in range(4))
+        raise RuntimeError("dovecot did not start: " + self.log())
+
+    def _launch(self) -> bool:
+        """Write the configuration and start the master; False when it exits with an error."""
+        d = self.directory
         (d / "dovecot.conf").write_text(
             _CONFIG.format(d=d, imap=self.imap, imaps=self.imaps, pop3=self.pop3, pop3s=self.pop3s)
         )
         subprocess.run(["chown", "-R", "nobody:nogroup", str(d)], check=True)
-        subprocess.run(
+        started = subprocess.run(
             ["runuser", "-u", "nobody", "--", DOVECOT, "-c", str(d / "dovecot.conf")],
-            check=True,
+            check=False,
             # The daemon keeps inherited pipes open: never capture its output.
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        self._wait_ready()
+        return started.returncode == 0
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + 15

@@ -11,11 +11,12 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from tests.ports import free_port
 
 
 def reachable(url: str) -> bool:
@@ -37,12 +38,6 @@ def _binaries() -> Path | None:
     return newest.parent if newest else None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _as_service_user(command: list[str]) -> list[str]:
     return ["runuser", "-u", "nobody", "--", *command] if os.geteuid() == 0 else command
 
@@ -55,7 +50,7 @@ def private_server() -> Iterator[str | None]:
         yield None
         return
     root = Path(tempfile.mkdtemp(prefix="mailkeep-pg-"))
-    data, port = root / "data", _free_port()
+    data, port = root / "data", free_port()
     if os.geteuid() == 0:
         shutil.chown(root, "nobody", "nogroup")
     run = {"check": True, "capture_output": True, "timeout": 120}

@@ -23,6 +23,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from tests.ports import free_port
+
 SLAPD = "/usr/sbin/slapd"
 SUFFIX = "dc=example,dc=com"
 ROOT_DN = f"cn=admin,{SUFFIX}"
@@ -53,12 +55,6 @@ class Slapd:
 def available() -> bool:
     """True when slapd and ldapadd are installed (scripts/setup.sh --test installs them)."""
     return Path(SLAPD).exists() and shutil.which("ldapadd") is not None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _name(common: str) -> x509.Name:

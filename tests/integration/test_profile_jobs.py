@@ -191,7 +191,7 @@ def test_failed_job_notifies_administrators(runtime: Runtime) -> None:
             return "250 OK"
 
     handler = Collect()
-    from tests.dovecot import free_port
+    from tests.ports import free_port
 
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
@@ -264,7 +264,7 @@ def test_failed_store_creation_at_rollover_notifies_administrators(
     from mailkeep.errors import MailkeepError
     from mailkeep.ingest.service import import_source
     from tests.conftest import source_of
-    from tests.dovecot import free_port
+    from tests.ports import free_port
 
     class Collect(Sink):
         def __init__(self) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -21,12 +20,7 @@ from mailkeep.runtime import Runtime
 from mailkeep.server.tls import create_self_signed
 from tests.dovecot import Dovecot
 from tests.integration.test_cli import mk, mkjson
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.ports import free_port
 
 
 @contextmanager

@@ -13,7 +13,8 @@ from mailkeep.ingest.service import import_source
 from mailkeep.runtime import Runtime
 from tests.conftest import build_message, source_of
 from tests.integration.api.wire import WireClient
-from tests.integration.test_serve import free_port, serving, wait_healthy
+from tests.integration.test_serve import serving, wait_healthy
+from tests.ports import free_port
 
 PASSWORD = "api secret 1"
 

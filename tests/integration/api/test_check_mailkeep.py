@@ -10,7 +10,7 @@ import pytest
 
 from mailkeep.monitoring.nagios import CRITICAL, OK, UNKNOWN, WARNING, run
 from tests.integration.api.conftest import PASSWORD, ApiServer
-from tests.integration.test_serve import free_port
+from tests.ports import free_port
 
 ARCHIVED = 6  # messages the profile's three succeeded jobs archived within the last hour
 

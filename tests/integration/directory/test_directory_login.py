@@ -15,8 +15,8 @@ from mailkeep.directory.config import DirectoryConfig
 from mailkeep.directory.sync import sync_directory
 from mailkeep.master.models import SettingValue, User
 from mailkeep.runtime import Runtime
-from tests import slapdserver
 from tests.integration.directory.conftest import READER_PASSWORD, configure
+from tests.ports import free_port
 
 
 def test_directory_users_bind_with_their_own_password(
@@ -44,7 +44,7 @@ def test_manually_created_directory_user_is_found_by_name(
 def test_unreachable_directory_refuses_logon(rt: Runtime, ldap_config: DirectoryConfig) -> None:
     configure(rt, ldap_config)
     sync_directory(rt)
-    configure(rt, ldap_config, port=slapdserver.free_port())
+    configure(rt, ldap_config, port=free_port())
     assert authenticate(rt, "alice", "alice pw") is None
 
 

@@ -18,7 +18,7 @@ from mailkeep.directory import config as directory_config
 from mailkeep.directory.config import DirectoryConfig
 from mailkeep.directory.sync import sync_directory
 from mailkeep.runtime import Runtime
-from tests import slapdserver
+from tests.ports import free_port
 
 ACCOUNTS = {"frank": "frank pw"}
 
@@ -66,5 +66,5 @@ def test_mdaemon_users_log_on_through_imap(rt: Runtime, imap_port: int, tmp_path
     assert authenticate(rt, "frank", "frank pw") is not None
     assert authenticate(rt, "frank", "other") is None
     # The mail server being down refuses the logon rather than failing the caller.
-    directory_config.save(rt, directory_config.updated(config, imap_port=slapdserver.free_port()))
+    directory_config.save(rt, directory_config.updated(config, imap_port=free_port()))
     assert authenticate(rt, "frank", "frank pw") is None

@@ -12,6 +12,7 @@ from mailkeep.directory.sync import sync_directory
 from mailkeep.runtime import Runtime
 from tests import slapdserver
 from tests.integration.directory.conftest import configure, names
+from tests.ports import free_port
 
 
 def test_reads_users_with_several_multi_valued_email_attributes(
@@ -156,7 +157,7 @@ def test_empty_directory_deletes_nobody(rt: Runtime, ldap_config: DirectoryConfi
     ("change", "message"),
     [
         ({"bind_password": "wrong"}, "refused the bind DN or password"),
-        ({"port": slapdserver.free_port()}, "Cannot reach the directory server"),
+        ({"port": free_port()}, "Cannot reach the directory server"),
         ({"filter": "(uid=a"}, "rejected the search filter"),
         ({"base_dn": "ou=missing,dc=example,dc=com"}, "does not exist"),
     ],

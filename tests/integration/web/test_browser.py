@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import build_message
-from tests.integration.test_serve import free_port, serving, wait_healthy
+from tests.integration.test_serve import serving, wait_healthy
 from tests.integration.web.conftest import PASSWORD, WebArchive
+from tests.ports import free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium not installed")

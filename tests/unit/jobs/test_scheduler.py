@@ -10,7 +10,7 @@ from mailkeep.jobs.profiles import ProfileDirectory, ProfileSpec
 from mailkeep.jobs.runner import JobRunner
 from mailkeep.jobs.scheduler import Scheduler
 from mailkeep.runtime import Runtime
-from tests.dovecot import free_port
+from tests.ports import free_port
 
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)  # a Monday
 
