@@ -10,25 +10,20 @@ from __future__ import annotations
 
 import gc
 import logging
-import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
-from contextlib import contextmanager
-from importlib.machinery import ModuleSpec
-from multiprocessing import forkserver
-from multiprocessing.context import ForkServerContext, ForkServerProcess
 from typing import Any, cast
 
 from pebble import ProcessPool
 
 from mailkeep.ingest.analyze import ExtractionPolicy, analyze
+from mailkeep.ingest.forkserver import worker_context
 from mailkeep.ingest.parse.mime import parse_message
 from mailkeep.ingest.parse.model import ParsedMessage
 from mailkeep.store.model import Derived
 
 log = logging.getLogger(__name__)
 _CHUNK = 32
-_PRELOAD = ["mailkeep.ingest.analyze"]
 # Parsing allocates many short-lived containers; the default first-generation threshold (700)
 # runs a collection every few hundred of them, about 5% of a worker's time on typical mail.
 _GC_THRESHOLDS = (50_000, 50, 100)
@@ -59,51 +54,6 @@ def fallback(raw: bytes, reason: str) -> Derived:
     )
 
 
-class _WorkerProcess(ForkServerProcess):
-    """A worker process that skips re-running the parent's main script.
-
-    multiprocessing starts every child by re-importing the parent's ``__main__`` file (for the
-    ``mailkeep`` console script: the whole CLI and SQLAlchemy, about half a second of CPU per
-    worker, at the start of every import). Workers only run functions of importable modules,
-    so while a worker is started the main module is given the name ``__main__``, which
-    multiprocessing never re-imports.
-    """
-
-    def start(self) -> None:
-        with _main_not_reimported():
-            super().start()
-
-
-@contextmanager
-def _main_not_reimported() -> Iterator[None]:
-    """While starting processes, name the main module so multiprocessing does not re-run it
-    (see :class:`_WorkerProcess`)."""
-    main = sys.modules["__main__"]
-    if getattr(main, "__spec__", None) is not None:
-        yield  # run with -m: multiprocessing imports it by name, cheaply
-        return
-    main.__spec__ = ModuleSpec("__main__", None)
-    try:
-        yield
-    finally:
-        main.__spec__ = None
-
-
-def start_forkserver() -> None:
-    """Start the process that workers are forked from (it imports the parsers and extractors)
-    now, so that it does so on another core while the caller opens the archive, instead of
-    when the first messages are waiting to be analysed."""
-    _WorkerContext().set_forkserver_preload(_PRELOAD)
-    with _main_not_reimported():
-        forkserver.ensure_running()
-
-
-class _WorkerContext(ForkServerContext):
-    """The forkserver start method with :class:`_WorkerProcess` workers."""
-
-    Process = _WorkerProcess
-
-
 class WorkerPool:
     """A pool of analysis workers; use as a context manager or call ``close``."""
 
@@ -122,8 +72,7 @@ class WorkerPool:
         if self._pool is None:
             # forkserver: never fork a process that holds database and index threads.
             # The server imports the parsers and extractors once; workers fork from it ready.
-            context = _WorkerContext()
-            context.set_forkserver_preload(_PRELOAD)
+            context = worker_context()
             self._pool = ProcessPool(
                 max_workers=self.workers, context=context, initializer=_worker_started
             )

@@ -24,10 +24,11 @@ FolderOption = typer.Option("", "--folder", help="Archive folder to file message
 
 
 def _run(ctx: typer.Context, source: MessageSource, user: str | None, json: bool) -> None:
-    from mailkeep.ingest.service import import_source  # heavy: parsers and extractors
-    from mailkeep.ingest.workers import start_forkserver
+    from mailkeep.ingest.forkserver import start_forkserver
 
-    start_forkserver()  # on the other core while the archive is opened
+    start_forkserver()  # it loads the parsers on the other core while this process goes on
+    from mailkeep.ingest.service import import_source  # heavy: the pipeline and the database
+
     with runtime(ctx) as rt:
         if user is not None:
             user = rt.users.get(user).archive

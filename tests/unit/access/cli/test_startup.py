@@ -97,3 +97,15 @@ def test_a_mistyped_command_is_still_suggested() -> None:
     result = CliRunner().invoke(app, ["stor", "list"], env={"COLUMNS": "200"})
     assert result.exit_code == 2
     assert "Did you mean 'store'?" in result.output
+
+
+def test_the_fork_server_starts_before_anything_heavy_is_imported() -> None:
+    """The import commands start the workers' fork server first, so that it loads the parsers
+    on the other core while the command imports the database layer: its module needs only the
+    standard library."""
+    loaded = _loaded(
+        "import json, sys; import mailkeep.ingest.forkserver; print(json.dumps(list(sys.modules)))"
+    )
+    assert "mailkeep.ingest.forkserver" in loaded
+    heavy = ("sqlalchemy", "pebble", "tantivy", "cryptography", "mailkeep.ingest.analyze")
+    assert _offenders(loaded, heavy) == []
