@@ -17,8 +17,9 @@ from mailkeep.sources.base import (
     join_folder,
     os_reason,
 )
-from mailkeep.sources.eml import EmlFolderSource, walk_files
+from mailkeep.sources.eml import EmlFolderSource
 from mailkeep.sources.mbox import MboxSource
+from mailkeep.sources.walk import walk_files
 
 BulkFormat = Literal["eml", "mbox"]
 

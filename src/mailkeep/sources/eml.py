@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,36 +19,7 @@ from mailkeep.sources.base import (
     join_folder,
     os_reason,
 )
-
-
-def walk_files(
-    root: Path, recursive: bool, on_error: Callable[[str, str], None]
-) -> Iterator[tuple[str, Path]]:
-    """Yield ``(relative directory, file path)`` for non-directory entries below ``root``.
-
-    Order is deterministic: a directory's files sorted by name, then its subdirectories sorted by
-    name, depth first. The relative directory is ``/``-separated ("" for the root itself).
-    Symbolic links to directories are not followed. A directory that cannot be listed is reported
-    through ``on_error(relative path, reason)`` and skipped.
-    """
-
-    def report(error: OSError) -> None:
-        where = Path(error.filename) if error.filename else root
-        on_error(_relative(where, root), os_reason(error))
-
-    for dirpath, dirnames, filenames in os.walk(root, onerror=report):
-        dirnames.sort()
-        if not recursive:
-            dirnames.clear()
-        here = Path(dirpath)
-        rel_dir = _relative(here, root)
-        for name in sorted(filenames):
-            yield rel_dir, here / name
-
-
-def _relative(path: Path, root: Path) -> str:
-    rel = path.relative_to(root).as_posix()
-    return "" if rel == "." else rel
+from mailkeep.sources.walk import walk_files
 
 
 def _normalise_extension(extension: str) -> str:
@@ -104,11 +75,11 @@ class EmlFolderSource:
     def estimate(self) -> int | None:
         """The number of matching files, or None when the path cannot be read."""
         try:
-            return sum(1 for _ in self._files(report=False))
+            return sum(1 for _ in self._files(report=False, ordered=False))
         except SourceError:
             return None
 
-    def _files(self, report: bool) -> Iterator[tuple[str, Path]]:
+    def _files(self, report: bool, ordered: bool = True) -> Iterator[tuple[str, Path]]:
         if not self.path.exists():
             raise SourceError(f"No such file or directory: {self.path}", path=str(self.path))
         if not self.path.is_dir():
@@ -119,7 +90,7 @@ class EmlFolderSource:
             if report:
                 self.problems.append(SourceProblem(self.id_prefix + rel, reason))
 
-        for rel_dir, file in walk_files(self.path, self.recursive, on_error):
+        for rel_dir, file in walk_files(self.path, self.recursive, on_error, ordered=ordered):
             if self._matches(file.name):
                 yield rel_dir, file
 
