@@ -3,11 +3,18 @@
 Runs inside worker processes. Attachment text extraction is capped per attachment by size and
 time (an interval timer raises inside the worker), and the worker pool kills a worker that
 still overruns, so one hostile attachment costs its own text, never the message.
+
+Each worker remembers the text of the attachments it extracted recently, by content: the same
+file attached to many messages (a circular sent to every mailbox, a contract carried along a
+thread) is extracted once, and a file that timed out once is not tried again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import signal
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -57,15 +64,80 @@ def _time_limit(seconds: float, enabled: bool) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+class TextCache:
+    """Extracted attachment texts by content, least recently used first out; thread-safe.
+
+    The key is the attachment's kind, SHA-256 and the time cap it was extracted under (a
+    result that timed out under a short cap says nothing about a longer one). Bounded by the
+    characters it holds. Small attachments are not kept: extracting them again costs about
+    as much as hashing them.
+    """
+
+    MIN_BYTES = 8 * 1024
+
+    def __init__(self, max_chars: int = 4_000_000) -> None:
+        self.max_chars = max_chars
+        self._texts: OrderedDict[bytes, tuple[str, str | None]] = OrderedDict()
+        self._chars = 0
+        self._lock = threading.Lock()
+
+    def key(self, policy: ExtractionPolicy, kind: str, data: bytes) -> bytes | None:
+        """The cache key of an attachment (None: too small to be worth keeping)."""
+        if len(data) < self.MIN_BYTES:
+            return None
+        return f"{kind}\0{policy.timeout_seconds!r}\0".encode() + hashlib.sha256(data).digest()
+
+    def get(self, key: bytes) -> tuple[str, str | None] | None:
+        with self._lock:
+            found = self._texts.get(key)
+            if found is not None:
+                self._texts.move_to_end(key)
+            return found
+
+    def put(self, key: bytes, value: tuple[str, str | None]) -> None:
+        if len(value[0]) > self.max_chars:
+            return
+        with self._lock:
+            if key in self._texts:
+                return
+            self._texts[key] = value
+            self._chars += len(value[0])
+            while self._chars > self.max_chars:
+                _key, (text, _problem) = self._texts.popitem(last=False)
+                self._chars -= len(text)
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+
+_CACHE = TextCache()  # one per worker process
+
+
 def attachment_text(
-    policy: ExtractionPolicy, filename: str, content_type: str, data: bytes
+    policy: ExtractionPolicy,
+    filename: str,
+    content_type: str,
+    data: bytes,
+    cache: TextCache | None = None,
 ) -> tuple[str, str | None]:
-    """(text, problem) for one attachment under ``policy``; never raises."""
+    """(text, problem) for one attachment under ``policy`` (``cache``: this process's
+    own by default); never raises."""
+    cache = _CACHE if cache is None else cache
     kind = kind_of(filename, content_type)
     if kind is None or kind not in policy.kinds:
         return "", None
     if len(data) > policy.max_bytes:
         return "", f"not indexed: larger than {policy.max_bytes} bytes"
+    key = cache.key(policy, kind, data)
+    found = cache.get(key) if key is not None else None
+    if found is None:
+        found = _extract(policy, kind, data)
+        if key is not None:
+            cache.put(key, found)
+    return found
+
+
+def _extract(policy: ExtractionPolicy, kind: str, data: bytes) -> tuple[str, str | None]:
     try:
         with _time_limit(policy.timeout_seconds, policy.use_timer):
             return extract_text(data, kind), None
