@@ -73,7 +73,7 @@ class TextCache:
     as much as hashing them.
     """
 
-    MIN_BYTES = 8 * 1024
+    MIN_BYTES = 1024
 
     def __init__(self, max_chars: int = 4_000_000) -> None:
         self.max_chars = max_chars
