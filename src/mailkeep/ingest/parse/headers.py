@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import binascii
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.header import Header
 from email.utils import parsedate_to_datetime
@@ -86,6 +87,13 @@ def _split_words(raw: bytes, defects: Defects) -> list[tuple[str | None, bytes]]
 
 def decode_header(value: object, defects: Defects) -> str:
     """Decode a raw header value to clean single-line text (RFC 2047 and raw 8-bit)."""
+    if type(value) is str and value.isascii() and value.isprintable() and "=?" not in value:
+        return value.strip()  # the common case: nothing to unfold, decode or clean
+    return _decode_header_general(value, defects)
+
+
+def _decode_header_general(value: object, defects: Defects) -> str:
+    """:func:`decode_header` for any value (folded, encoded words, 8-bit, control chars)."""
     raw = _FOLD.sub(b"", raw_bytes(value))
     if b"=?" not in raw:
         text, problem = decode_raw_header(raw)
@@ -146,16 +154,16 @@ def _to_utc(parsed: datetime) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
-def _rfc_variants(text: str) -> list[str]:
-    """The value itself, then progressively cleaned-up variants of common junk."""
+def _rfc_variants(text: str) -> Iterator[str]:
+    """The value itself, then progressively cleaned-up variants of common junk (made only when
+    the one before did not parse)."""
     # "GMT-0700" must become "-0700" before the first attempt: the stdlib reads it as naive.
     offset_fixed = _GMT_OFFSET.sub(lambda m: " " + m.group(1).replace(":", ""), text)
-    variants = [offset_fixed]
+    yield offset_fixed
     cleaned = " ".join(_COMMENT.sub(" ", offset_fixed).replace(",", " ").split())
-    variants.append(cleaned)
+    yield cleaned
     # Drop a bad zone (e.g. "+2500") or trailing junk: keep the first five tokens.
-    variants.append(" ".join(cleaned.split(" ")[:5]))
-    return variants
+    yield " ".join(cleaned.split(" ")[:5])
 
 
 def _iso_as_rfc(text: str) -> str | None:
@@ -175,14 +183,13 @@ def parse_date(value: str) -> tuple[datetime | None, str | None]:
     text = value.strip()
     if not text:
         return None, "empty Date header"
-    variants = _rfc_variants(text)
-    for candidate in variants:
+    for attempt, candidate in enumerate(_rfc_variants(text)):
         try:
             result = _to_utc(parsedate_to_datetime(candidate))
         except (TypeError, ValueError, IndexError, OverflowError):
             continue
         if result is not None:
-            return result, None if candidate is variants[0] else "malformed Date header repaired"
+            return result, "malformed Date header repaired" if attempt else None
     rewritten = _iso_as_rfc(text)
     if rewritten is not None:
         try:

@@ -5,10 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mailkeep.ingest.parse.charset import cp1252, decode_text, resolve_charset
 from mailkeep.ingest.parse.defects import MAX_DEFECTS, Defects
-from mailkeep.ingest.parse.headers import decode_header, msg_ids, parse_date
+from mailkeep.ingest.parse.headers import (
+    _decode_header_general,
+    decode_header,
+    msg_ids,
+    parse_date,
+)
 
 
 @pytest.mark.parametrize(
@@ -90,3 +97,19 @@ def test_defects_are_bounded_and_deduplicated() -> None:
     assert len(found) == MAX_DEFECTS
     assert found.count("same") == 1
     assert all(len(d) <= 160 for d in found)
+
+
+HEADER_TEXT = st.text(st.sampled_from("ab Z09 =?_-\t\r\n\x00\x7fé\udce9<>,@\"'"), max_size=40)
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=HEADER_TEXT | st.text(max_size=40))
+def test_decode_header_fast_path_agrees_with_the_general_rule(value: str) -> None:
+    fast, general = Defects(), Defects()
+    assert decode_header(value, fast) == _decode_header_general(value, general)
+    assert fast.as_tuple() == general.as_tuple()
+
+
+def test_dates_are_repaired_only_when_the_value_as_written_does_not_parse() -> None:
+    assert parse_date("Wed, 21 Aug 2002 10:54:46 -0500")[1] is None
+    assert parse_date("Mon, 26 Aug 2002 03:20:37 +2500")[1] == "malformed Date header repaired"
