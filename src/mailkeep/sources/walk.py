@@ -67,7 +67,7 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
 
 
 def _join(rel_dir: str, name: str) -> str:
-    return f"{rel_dir}/{name}" if rel_dir and name else rel_dir or name
+    return f"{rel_dir}/{name}" if rel_dir else name
 
 
 def sorted_names(names: Iterable[str], run: int = SORT_RUN) -> Iterator[str]:
