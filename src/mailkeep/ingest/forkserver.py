@@ -53,7 +53,7 @@ def start_forkserver() -> None:
     """Start the process that workers are forked from (it imports the parsers and extractors)
     now, so that it does so on another core while the caller opens the archive, instead of
     when the first messages are waiting to be analysed."""
-    worker_context()
+    forkserver.set_forkserver_preload(PRELOAD)
     with _main_not_reimported():
         forkserver.ensure_running()
 
