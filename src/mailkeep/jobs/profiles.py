@@ -177,3 +177,10 @@ class ProfileDirectory:
                 row.next_run_at = next_run_at
                 if last_run_at is not None:
                     row.last_run_at = last_run_at
+
+    def note_run(self, profile_id: int, started_at: datetime) -> None:
+        """Record when the profile last ran (every run: manual, CLI, API or schedule)."""
+        with self._sessions.begin() as session:
+            row = session.get(ArchivingProfile, profile_id)
+            if row is not None:  # deleted meanwhile: its results stay, nothing to note on
+                row.last_run_at = started_at

@@ -3,7 +3,8 @@
 Routes: ``POST /api/invoke/<Command>``, ``POST /api/get-metadata``, ``POST /api/get-status``,
 ``POST /api/cancel-async`` (all need an administrator's Basic credentials), ``GET
 /api/openapi.json`` (the description, public), ``GET /metrics`` (Prometheus, administrators),
-``GET /healthz``.
+``GET /healthz``. Repeated slashes in paths are collapsed and cross-site requests refused
+(``middleware.py``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from mailkeep.access.api.auth import CHALLENGE, Authenticator
 from mailkeep.access.api.commands import load_commands
 from mailkeep.access.api.dispatch import Dispatcher
 from mailkeep.access.api.envelope import envelope, json_response, operation_envelope
+from mailkeep.access.api.middleware import ApiRequestGuard
 from mailkeep.access.api.openapi import openapi_document
 from mailkeep.access.api.operations import OperationBoard
 from mailkeep.access.api.registry import CommandRegistry
@@ -204,7 +206,7 @@ def create_api_app(runtime: Runtime, registry: CommandRegistry | None = None) ->
             Route("/metrics", metrics, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET", "HEAD"]),
         ],
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[Middleware(SecurityHeaders), Middleware(ApiRequestGuard)],
     )
     app.state.api = context
     app.state.store_metrics = store_registry(runtime)

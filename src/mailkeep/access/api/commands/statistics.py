@@ -1,4 +1,5 @@
-"""Archiving statistics (a mailkeep addition, used by ``check_mailkeep --search emails``)."""
+"""Archiving statistics: GetFolderStatistics, and GetArchivedMessageCount (a mailkeep
+addition, used by ``check_mailkeep --search emails``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from mailkeep.access.api.registry import COMMANDS, Arg, Call
 from mailkeep.access.api.timezones import in_zone
+from mailkeep.access.browse import archive_counts, folder_counts
 from mailkeep.errors import InvalidInputError
 
 
@@ -26,3 +28,17 @@ def get_archived_message_count(call: Call) -> dict[str, Any]:
         count, raw = store.catalog.archived_between(start, end)
         messages, size = messages + count, size + raw
     return {"messages": messages, "rawBytes": size}
+
+
+@COMMANDS.command(
+    "GetFolderStatistics",
+    "Messages per folder over every open archive store (folder paths start with the user "
+    "archive; the archive's own row counts messages filed at its root).",
+)
+def get_folder_statistics(call: Call) -> list[dict[str, Any]]:
+    stores = call.runtime.stores
+    rows = []
+    for archive in archive_counts(stores):
+        for folder, count in folder_counts(stores, archive).items():
+            rows.append({"folder": f"{archive}/{folder}" if folder else archive, "count": count})
+    return rows

@@ -65,7 +65,7 @@ def get_user_info(call: Call) -> dict[str, Any]:
     Arg("fullName", nullable=True),
     Arg("distinguishedName", nullable=True),
     Arg("authentication", nullable=True, help="integrated (default) or directoryServices."),
-    Arg("password", nullable=True),
+    Arg("password", nullable=True, verbatim=True),
 )
 def create_user(call: Call) -> None:
     users = call.runtime.users
@@ -109,7 +109,7 @@ def set_user_privileges(call: Call) -> None:
     call.audit("user.privileges_changed", user.name, privileges=list(privileges))
 
 
-@COMMANDS.command("SetUserPassword", "Set a user's password.", USER, Arg("password"))
+@COMMANDS.command("SetUserPassword", "Set a user's password.", USER, Arg("password", verbatim=True))
 def set_user_password(call: Call) -> None:
     user = call.runtime.users.set_password(call.get("userName"), call.get("password"))
     call.audit("user.password_changed", user.name)
