@@ -28,6 +28,7 @@ from mailkeep.access.api.middleware import ApiRequestGuard
 from mailkeep.access.api.openapi import openapi_document
 from mailkeep.access.api.operations import OperationBoard
 from mailkeep.access.api.registry import CommandRegistry
+from mailkeep.access.authenticate import interface_refusal
 from mailkeep.access.web.app import SecurityHeaders
 from mailkeep.access.web.sessions import SessionStore
 from mailkeep.master.users import UserInfo
@@ -39,6 +40,7 @@ _REFUSALS = {
     "wrong": (401, "Wrong user name or password."),
     "throttled": (429, "Too many failed logons; try again later."),
     "forbidden": (403, "Administrator privileges are required."),
+    "no_api_login": (403, "This user's login privileges do not include the API."),
 }
 
 
@@ -87,6 +89,13 @@ async def _administrator(request: Request) -> UserInfo | Response:
         outcome = context.authenticator.check(header, address)
         if outcome.refusal or outcome.user is None:
             return outcome.refusal
+        reason = interface_refusal(context.runtime, outcome.user, "api")
+        if reason:
+            context.runtime.audit.record(
+                "login.failed", actor=outcome.user.name, address=address, channel="api",
+                reason=reason,
+            )  # fmt: skip
+            return "no_api_login"
         context.note_session(outcome.user, address, request.headers.get("user-agent", ""))
         return outcome.user
 
