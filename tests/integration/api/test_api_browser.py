@@ -87,7 +87,7 @@ def test_a_hostile_page_cannot_create_a_user_with_cached_credentials(
             else None
         ),
     )
-    with page.expect_navigation(url=f"{api}/api/invoke/CreateUser"):
+    with page.expect_navigation(url=f"{api}/api/invoke/CreateUser", timeout=90_000):
         page.goto(f"{attacker}/prize.html")
     context.close()
     users = {u["userName"] for u in api_server.client().result("GetUsers")}

@@ -42,3 +42,16 @@ def test_noting_a_run_of_a_deleted_profile_changes_nothing(runtime: Runtime) -> 
 def _aware(moment: datetime | None) -> datetime | None:
     # SQLite returns stored UTC times without their zone.
     return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
+
+
+def test_a_new_profile_never_takes_the_id_of_a_deleted_one_with_results(
+    runtime: Runtime,
+) -> None:
+    _unreachable(runtime, "old")
+    runner = JobRunner(runtime)
+    old = runner.run("old")
+    runner.profiles.delete("old")
+    _unreachable(runtime, "new")
+    new = runner.profiles.get("new")
+    assert old.profile_id is not None and new.id > old.profile_id
+    assert [r.id for r in runner.results.list() if r.profile_id == new.id] == []
