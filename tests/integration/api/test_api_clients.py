@@ -122,10 +122,12 @@ def test_service_configuration_shows_no_secret(admin: WireClient, api_server: Ap
 
 
 def test_folder_statistics_and_messages_of_a_folder(admin: WireClient) -> None:
-    statistics = admin.result("GetFolderStatistics")
-    assert {"folder": "johndoe/Outlook/Inbox", "count": 3} in statistics
-    assert {"folder": "alice/Inbox", "count": 1} in statistics
-    assert sum(row["count"] for row in statistics) == 6  # every message once
+    # One row per user archive, as scripts read it: row["folder"] == user, row["size"] bytes.
+    statistics = {row["folder"]: row for row in admin.result("GetFolderStatistics")}
+    assert statistics["johndoe"]["count"] == 5 and statistics["alice"]["count"] == 1
+    sizes = admin.result("GetStores", includeSize=True)
+    assert sum(row["size"] for row in statistics.values()) == sum(s["rawBytes"] for s in sizes)
+    assert sum(row["count"] for row in statistics.values()) == 6  # every message once
     inbox = admin.result("GetMessages", folder="johndoe/Outlook/Inbox")
     assert sorted(m["subject"] for m in inbox) == [f"Quarterly report {i}" for i in range(3)]
     assert {m["folder"] for m in inbox} == {"johndoe/Outlook/Inbox"}

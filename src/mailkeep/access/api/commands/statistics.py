@@ -7,7 +7,6 @@ from typing import Any
 
 from mailkeep.access.api.registry import COMMANDS, Arg, Call
 from mailkeep.access.api.timezones import in_zone
-from mailkeep.access.browse import archive_counts, folder_counts
 from mailkeep.errors import InvalidInputError
 
 
@@ -32,13 +31,15 @@ def get_archived_message_count(call: Call) -> dict[str, Any]:
 
 @COMMANDS.command(
     "GetFolderStatistics",
-    "Messages per folder over every open archive store (folder paths start with the user "
-    "archive; the archive's own row counts messages filed at its root).",
+    "Messages and their original size per user archive, over every open archive store.",
 )
 def get_folder_statistics(call: Call) -> list[dict[str, Any]]:
-    stores = call.runtime.stores
-    rows = []
-    for archive in archive_counts(stores):
-        for folder, count in folder_counts(stores, archive).items():
-            rows.append({"folder": f"{archive}/{folder}" if folder else archive, "count": count})
-    return rows
+    totals: dict[str, list[int]] = {}
+    for store in call.runtime.stores.open_stores():
+        for archive, (count, size) in store.catalog.archive_sizes().items():
+            total = totals.setdefault(archive, [0, 0])
+            total[0], total[1] = total[0] + count, total[1] + size
+    return [
+        {"folder": archive, "count": count, "size": size}
+        for archive, (count, size) in sorted(totals.items())
+    ]
