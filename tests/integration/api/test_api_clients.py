@@ -142,7 +142,7 @@ def _raw_pop3(name: str, port: int, **changes: Any) -> dict[str, Any]:
         "serverSideExecution": {"automatic": True, "automaticSchedule": "daily:03:00"},
         "details": {
             "host": "127.0.0.1", "port": port, "security": "none", "username": "alice",
-            "password": "pop secret", "userName": "alice",
+            "password": "pop secret", "targetUserFolder": "alice",
         },
     }  # fmt: skip
     properties.update(changes)
@@ -156,7 +156,8 @@ def test_create_profile_raw_run_it_and_delete_it(admin: WireClient) -> None:
     assert created["serverSideExecution"]["automatic"] is True
     assert created["lastRun"] is None
     raw = {p["name"]: p for p in admin.result("GetProfiles", raw=True)}["prtg-pop3"]
-    assert raw["details"]["host"] == "127.0.0.1" and raw["details"]["userName"] == "alice"
+    assert raw["details"]["host"] == "127.0.0.1" and raw["details"]["targetUserFolder"] == "alice"
+    assert raw["type"] == "I" and raw["details"]["username"] == "alice"
     assert raw["details"]["port"] == closed
     assert "pop secret" not in json.dumps(admin.result("GetProfiles", raw=True))
     final = admin.finish(admin.invoke("RunProfile", id=created["id"]))
@@ -181,8 +182,9 @@ def test_create_profile_raw_run_it_and_delete_it(admin: WireClient) -> None:
         ({"connector": "exchange"}, "Unknown connector 'exchange'"),
         ({"details": {"host": "h", "colour": "blue"}}, "Unknown profile detail 'colour'"),
         ({"colour": "blue"}, "Unknown profile property 'colour'"),
-        ({"details": {"host": "h", "username": "a", "userName": "alice"}}, "password is missing"),
-        ({"details": {"host": "h", "password": "p", "username": "a"}}, "needs details.userName"),
+        ({"details": {"host": "h", "username": "a", "targetUserFolder": "alice"}}, "password is"),
+        ({"details": {"host": "h", "password": "p", "username": "a"}}, "needs details.target"),
+        ({"type": "E"}, "Only archiving profiles"),
         ({"serverSideExecution": {"automatic": True}}, "needs automaticSchedule"),
         ({"serverSideExecution": {"automatic": True, "automaticSchedule": "often"}}, "schedule"),
         ({"owner": "nobody-here"}, "Unknown user 'nobody-here'"),
@@ -194,6 +196,28 @@ def test_create_profile_refuses_what_the_wizard_refuses(
     properties = _raw_pop3("refused", free_port(), **changes)
     assert says in admin.error("CreateProfile", properties=properties)
     assert "refused" not in {p["name"] for p in admin.result("GetProfiles")}
+
+
+def test_create_profile_as_mailstore_clients_write_it(admin: WireClient) -> None:
+    """Booleans as text, an interval in seconds, the login as ``userName`` (MailStore's names)."""
+    properties = {
+        "name": "mailstore-style", "owner": "admin", "type": "I", "connector": "imap",
+        "details": {"host": "127.0.0.1", "port": str(free_port()), "security": "none",
+                    "userName": "alice@example.com", "password": "pw",
+                    "ignoreSSLPolicyErrors": "1", "targetUserFolder": "alice"},
+        "serverSideExecution": {"automatic": "true", "automaticPauseBetweenExecutions": "300"},
+    }  # fmt: skip
+    created = admin.result("CreateProfile", properties=properties, raw=True)
+    assert created["serverSideExecution"]["automaticSchedule"] == "every:5"
+    assert created["serverSideExecution"]["automaticPauseBetweenExecutions"] == 300
+    assert created["details"]["username"] == "alice@example.com"
+    assert created["details"]["insecure"] is True
+    admin.result("DeleteProfile", id=created["id"])
+    manual = {**properties, "name": "never-automatic"}
+    manual["serverSideExecution"] = {"automatic": "false", "automaticPauseBetweenExecutions": "300"}
+    created = admin.result("CreateProfile", properties=manual)
+    assert created["serverSideExecution"]["automatic"] is False
+    admin.result("DeleteProfile", id=created["id"])
 
 
 def test_create_profile_refuses_raw_false(admin: WireClient) -> None:
