@@ -88,6 +88,7 @@ def test_duplicates_are_per_user_archive(catalog: Catalog) -> None:
 def test_archive_and_folder_counts(catalog: Catalog) -> None:
     _fill(catalog)
     assert catalog.archives() == {"alice": 3, "bob": 1}
+    assert catalog.archive_sizes() == {"alice": (3, 303), "bob": (1, 100)}
     assert catalog.folders("alice") == {"Inbox": 2, "Sent": 1}
     counts = catalog.counts()
     assert (counts.messages, counts.blobs, counts.raw_bytes) == (4, 4, 406)

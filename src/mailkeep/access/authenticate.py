@@ -111,3 +111,13 @@ def logon_refusal(user: UserInfo | None, password: str, address: str) -> str | N
     if user.is_admin and password == "admin" and address not in LOCAL_ADDRESSES:  # noqa: S105
         return "default admin password from a remote address"
     return None
+
+
+def interface_refusal(runtime: Runtime, user: UserInfo | None, interface: str) -> str | None:
+    """Why ``user`` may not log on through ``interface`` (``web`` or ``api``) by their login
+    privileges; None when they may (or when there is no user: :func:`logon_refusal` says so)."""
+    from mailkeep.master.login_privileges import LoginPrivileges
+
+    if user is None or LoginPrivileges(runtime.sessions).may_use(user.id, interface):
+        return None
+    return f"no {interface} login privilege"

@@ -21,6 +21,7 @@ _EVENTS = {
     "user.deleted": "A user was deleted (the user archive is kept).",
     "user.password_changed": "A user's password was set or changed.",
     "user.privileges_changed": "A user's global privileges changed.",
+    "user.login_privileges_changed": "The interfaces a user may log on through changed.",
     "archive.access_changed": "A user's privileges on a user archive changed.",
     "message.viewed": "A user opened an archived message.",
     "message.downloaded": "A user downloaded an archived message or one of its attachments.",

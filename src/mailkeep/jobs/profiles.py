@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from mailkeep.crypto.keys import open_secret, seal_secret
 from mailkeep.errors import ConflictError, InvalidInputError, NotFoundError
 from mailkeep.jobs.schedule import parse_schedule
-from mailkeep.master.models import ArchivingProfile
+from mailkeep.master.models import ArchivingProfile, JobResult
 
 KINDS = ("imap", "pop3", "imap-multi", "imap-csv", "multidrop", "journal")
 SINGLE_ARCHIVE_KINDS = ("imap", "pop3")
@@ -116,6 +116,7 @@ class ProfileDirectory:
             if self._find(session, spec.name) is not None:
                 raise ConflictError(f"A profile named {spec.name!r} already exists.")
             row = ArchivingProfile(
+                id=self._next_id(session),
                 name=spec.name,
                 kind=spec.kind,
                 archive=spec.archive,
@@ -129,6 +130,15 @@ class ProfileDirectory:
             )
             session.add(row)
         return _info(row, self._key)
+
+    @staticmethod
+    def _next_id(session: Session) -> int:
+        """An id no profile and no job result ever had: SQLite reuses the highest id after a
+        delete, and a new profile must not inherit a deleted one's results (scripts ask for
+        results by ``profileID``)."""
+        highest = session.scalar(select(func.max(ArchivingProfile.id))) or 0
+        recorded = session.scalar(select(func.max(JobResult.profile_id))) or 0
+        return max(highest, recorded) + 1
 
     @staticmethod
     def _find(session: Session, name: str) -> ArchivingProfile | None:
@@ -177,3 +187,10 @@ class ProfileDirectory:
                 row.next_run_at = next_run_at
                 if last_run_at is not None:
                     row.last_run_at = last_run_at
+
+    def note_run(self, profile_id: int, started_at: datetime) -> None:
+        """Record when the profile last ran (every run: manual, CLI, API or schedule)."""
+        with self._sessions.begin() as session:
+            row = session.get(ArchivingProfile, profile_id)
+            if row is not None:  # deleted meanwhile: its results stay, nothing to note on
+                row.last_run_at = started_at

@@ -118,6 +118,12 @@ class JobResults:
         with self._sessions() as session:
             return [_outcome(r) for r in session.scalars(query)]
 
+    def get(self, result_id: int) -> JobOutcome | None:
+        """One result by its id, if there is one."""
+        with self._sessions() as session:
+            row = session.get(JobResult, result_id)
+            return _outcome(row) if row is not None else None
+
     def list(self, profile: str | None = None, limit: int = 50) -> list[JobOutcome]:
         """The newest results first, optionally for one profile."""
         query = select(JobResult).order_by(JobResult.id.desc()).limit(limit)

@@ -110,6 +110,10 @@ class JobRunner:
     def _run(self, run: _Run, trigger: str) -> JobOutcome:
         profile = run.profile
         outcome = self.results.start(profile.id, profile.name, trigger)
+        assert outcome.started_at is not None
+        # Every run is noted here, whoever started it; the scheduler's own note (made when
+        # it claims a slot) is only there to avoid a double run.
+        self.profiles.note_run(profile.id, outcome.started_at)
         timeout = profile.timeout_seconds or self.runtime.setting("jobs.timeout_seconds")
         if timeout:
             run.deadline = time.monotonic() + timeout

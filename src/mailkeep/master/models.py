@@ -87,6 +87,17 @@ class AuditEvent(Base):
     detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON object
 
 
+class LoginPrivilege(Base):
+    """The interfaces one user may log on through, when restricted (no row: every one)."""
+
+    __tablename__ = "login_privileges"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    privileges: Mapped[str] = mapped_column(String(255))  # comma separated; "" = none
+
+
 class AccessSession(Base):
     """A logged-on session (web, API or IMAP); only a hash of its token is kept."""
 

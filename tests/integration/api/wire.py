@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 BOM = b"\xef\xbb\xbf"
+CALLED: set[str] = set()  # commands the wire tests of a session called (coverage check)
 
 
 @dataclass
@@ -52,10 +53,17 @@ class WireClient:
         token = base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
         return f"Basic {token}"
 
-    def post(self, path: str, fields: dict[str, Any] | None = None, auth: bool = True) -> Answer:
-        """One request; without ``preemptive`` credentials are sent only after a 401."""
+    def post(
+        self,
+        path: str,
+        fields: dict[str, Any] | None = None,
+        auth: bool = True,
+        extra: dict[str, str] | None = None,
+    ) -> Answer:
+        """One request (``path`` sent exactly as given, ``extra`` headers added); without
+        ``preemptive`` credentials are sent only after a 401."""
         data = urlencode(_encode(fields or {}))
-        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **(extra or {})}
         if auth and self.preemptive:
             headers["Authorization"] = self._authorization()
         answer = self._send(path, data, headers)

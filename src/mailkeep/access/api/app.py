@@ -3,7 +3,8 @@
 Routes: ``POST /api/invoke/<Command>``, ``POST /api/get-metadata``, ``POST /api/get-status``,
 ``POST /api/cancel-async`` (all need an administrator's Basic credentials), ``GET
 /api/openapi.json`` (the description, public), ``GET /metrics`` (Prometheus, administrators),
-``GET /healthz``.
+``GET /healthz``. Repeated slashes in paths are collapsed and cross-site requests refused
+(``middleware.py``).
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ from mailkeep.access.api.auth import CHALLENGE, Authenticator
 from mailkeep.access.api.commands import load_commands
 from mailkeep.access.api.dispatch import Dispatcher
 from mailkeep.access.api.envelope import envelope, json_response, operation_envelope
+from mailkeep.access.api.middleware import ApiRequestGuard
 from mailkeep.access.api.openapi import openapi_document
 from mailkeep.access.api.operations import OperationBoard
 from mailkeep.access.api.registry import CommandRegistry
+from mailkeep.access.authenticate import interface_refusal
 from mailkeep.access.web.app import SecurityHeaders
 from mailkeep.access.web.sessions import SessionStore
 from mailkeep.master.users import UserInfo
@@ -37,6 +40,7 @@ _REFUSALS = {
     "wrong": (401, "Wrong user name or password."),
     "throttled": (429, "Too many failed logons; try again later."),
     "forbidden": (403, "Administrator privileges are required."),
+    "no_api_login": (403, "This user's login privileges do not include the API."),
 }
 
 
@@ -85,6 +89,13 @@ async def _administrator(request: Request) -> UserInfo | Response:
         outcome = context.authenticator.check(header, address)
         if outcome.refusal or outcome.user is None:
             return outcome.refusal
+        reason = interface_refusal(context.runtime, outcome.user, "api")
+        if reason:
+            context.runtime.audit.record(
+                "login.failed", actor=outcome.user.name, address=address, channel="api",
+                reason=reason,
+            )  # fmt: skip
+            return "no_api_login"
         context.note_session(outcome.user, address, request.headers.get("user-agent", ""))
         return outcome.user
 
@@ -204,7 +215,7 @@ def create_api_app(runtime: Runtime, registry: CommandRegistry | None = None) ->
             Route("/metrics", metrics, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET", "HEAD"]),
         ],
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[Middleware(SecurityHeaders), Middleware(ApiRequestGuard)],
     )
     app.state.api = context
     app.state.store_metrics = store_registry(runtime)

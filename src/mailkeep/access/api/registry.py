@@ -30,15 +30,23 @@ class ApiArgumentError(InvalidInputError):
 
 @dataclass(frozen=True)
 class Arg:
-    """One argument: its wire name, type, and whether it may be left out (``nullable``)."""
+    """One argument: its wire name, type, and whether it may be left out (``nullable``).
+
+    Surrounding whitespace is stripped before parsing (PowerShell's ``Out-String`` appends a
+    CRLF, and MailStore accepts that), except for ``verbatim`` arguments such as passwords,
+    where a space may belong to the value.
+    """
 
     name: str
     type: str = "string"
     nullable: bool = False
     help: str = ""
+    verbatim: bool = False
 
     def parse(self, text: str) -> Any:
         """The typed value of ``text`` as it came over the wire."""
+        if not self.verbatim:
+            text = text.strip()
         if self.type == "string":
             return text
         if self.type == "bool":

@@ -124,6 +124,10 @@ class Catalog(Protocol):
         """{user archive: number of messages}."""
         ...
 
+    def archive_sizes(self) -> dict[str, tuple[int, int]]:
+        """{user archive: (number of messages, their original size in bytes)}."""
+        ...
+
     def folders(self, archive: str) -> dict[str, int]:
         """{folder: number of messages} in one user archive."""
         ...

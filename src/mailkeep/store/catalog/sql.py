@@ -282,6 +282,12 @@ class SqlCatalog:
             rows = conn.execute(select(e.archive, func.count()).group_by(e.archive))
             return {r[0]: r[1] for r in rows}
 
+    def archive_sizes(self) -> dict[str, tuple[int, int]]:
+        e = self._entries.c
+        query = select(e.archive, func.count(), func.coalesce(func.sum(e.size), 0))
+        with self.engine.connect() as conn:
+            return {r[0]: (r[1], int(r[2])) for r in conn.execute(query.group_by(e.archive))}
+
     def folders(self, archive: str) -> dict[str, int]:
         e = self._entries.c
         with self.engine.connect() as conn:

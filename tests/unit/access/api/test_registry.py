@@ -19,7 +19,12 @@ from mailkeep.access.cli.api import parse_arguments
         (Arg("a", "number"), "42", 42),
         (Arg("a", "json"), '{"x": [1]}', {"x": [1]}),
         (Arg("a", "datetime"), "2013-01-01T00:00:00", datetime(2013, 1, 1)),
-        (Arg("a"), " kept as is ", " kept as is "),
+        # PowerShell's Out-String appends CRLF: stripped before parsing, as MailStore does.
+        (Arg("a", "datetime"), "2013-01-01T00:00:00\r\n", datetime(2013, 1, 1)),
+        (Arg("a", "number"), " 42\r\n", 42),
+        (Arg("a", "bool"), "true\r\n", True),
+        (Arg("a"), " johndoe\r\n", "johndoe"),
+        (Arg("a", verbatim=True), " a password ", " a password "),
     ],
 )
 def test_wire_values_become_typed(arg: Arg, text: str, value: object) -> None:

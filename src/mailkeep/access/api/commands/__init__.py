@@ -16,6 +16,8 @@ MODULES = (
     "folders",
     "statistics",
     "profiles",
+    "results",
+    "jobs",
     "directory",
 )
 

@@ -1,4 +1,5 @@
-"""Archiving profiles and their job results: GetProfiles, RunProfile, GetWorkerResults."""
+"""Archiving profiles: GetProfiles (also in MailStore's raw shape), CreateProfile,
+DeleteProfile and RunProfile. Job results are in ``results.py``."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from mailkeep.access.api.commands.results import worker_result
 from mailkeep.access.api.operations import Operation
+from mailkeep.access.api.raw_profiles import raw_profile, spec_from_raw
 from mailkeep.access.api.registry import COMMANDS, Arg, Call, Work
-from mailkeep.access.api.timezones import LOCAL, in_zone, zone
+from mailkeep.access.api.timezones import shown_in
 from mailkeep.errors import InvalidInputError, NotFoundError
 from mailkeep.jobs.profiles import ProfileInfo
 from mailkeep.jobs.results import JobOutcome
@@ -26,6 +29,10 @@ def _profile(call: Call, profile_id: int) -> ProfileInfo:
     raise NotFoundError(f"No archiving profile with id {profile_id}.")
 
 
+def _running(call: Call, profile: ProfileInfo) -> bool:
+    return profile.name.lower() in {n.lower() for n in call.runtime.jobs.running()}
+
+
 def _describe(profile: ProfileInfo) -> dict[str, Any]:
     return {
         "id": profile.id,
@@ -35,37 +42,47 @@ def _describe(profile: ProfileInfo) -> dict[str, Any]:
         "userName": profile.archive,
         "serverName": profile.settings.get("host", ""),
         "schedule": profile.schedule or None,
-        "lastRun": profile.last_run_at.isoformat() if profile.last_run_at else None,
-        "nextRun": profile.next_run_at.isoformat() if profile.next_run_at else None,
+        "lastRun": shown_in(profile.last_run_at, "UTC"),
+        "nextRun": shown_in(profile.next_run_at, "UTC"),
     }
 
 
 @COMMANDS.command(
     "GetProfiles",
-    "Archiving profiles (never their credentials).",
-    Arg("raw", "bool", nullable=True, help="Accepted for compatibility; ignored."),
+    "Archiving profiles (never their credentials); raw=true: MailStore's raw profile shape.",
+    Arg("raw", "bool", nullable=True, help="Answer the raw shape (what CreateProfile takes)."),
 )
 def get_profiles(call: Call) -> list[dict[str, Any]]:
-    return [_describe(p) for p in call.runtime.jobs.profiles.list()]
+    profiles = call.runtime.jobs.profiles.list()
+    if call.get("raw", False):
+        return [raw_profile(p) for p in profiles]
+    return [_describe(p) for p in profiles]
 
 
-def worker_result(outcome: JobOutcome, machine: str) -> dict[str, Any]:
-    """A job result in the shape MailStore clients and check_mailstore read."""
-    return {
-        "id": outcome.id,
-        "result": outcome.status,
-        "profileID": outcome.profile_id,
-        "profileName": outcome.profile,
-        "startTime": outcome.started_at.isoformat() if outcome.started_at else None,
-        "completeTime": outcome.ended_at.isoformat() if outcome.ended_at else None,
-        "itemsArchived": outcome.archived,
-        "itemsDuplicates": outcome.duplicates,
-        "itemsFailed": outcome.failed,
-        "itemsDeleted": outcome.deleted,
-        "machineName": machine,
-        "userName": None,
-        "trigger": outcome.trigger,
-    }
+@COMMANDS.command(
+    "CreateProfile",
+    "Create an archiving profile from raw properties (GetProfiles raw=true shows the shape).",
+    Arg("properties", "json", help="The raw profile: name, connector, details, ..."),
+    Arg("raw", "bool", nullable=True, help="Must be true or left out: properties are raw."),
+)
+def create_profile(call: Call) -> dict[str, Any]:
+    if call.args.get("raw") is False:
+        raise InvalidInputError("CreateProfile takes raw properties only: pass raw=true.")
+    spec = spec_from_raw(call.runtime, call.get("properties"), call.actor)
+    created = call.runtime.jobs.profiles.create(spec, datetime.now(UTC))
+    call.audit("profile.created", created.name, kind=created.kind)
+    return raw_profile(created)
+
+
+@COMMANDS.command(
+    "DeleteProfile", "Delete an archiving profile (its archived mail stays).", PROFILE_ID
+)
+def delete_profile(call: Call) -> None:
+    profile = _profile(call, call.get("id"))
+    if _running(call, profile):
+        raise InvalidInputError(f"Profile {profile.name!r} is running; cancel it first.")
+    call.runtime.jobs.profiles.delete(profile.name)
+    call.audit("profile.deleted", profile.name)
 
 
 @COMMANDS.command(
@@ -77,7 +94,7 @@ def worker_result(outcome: JobOutcome, machine: str) -> dict[str, Any]:
 def run_profile(call: Call) -> Work:
     profile = _profile(call, call.get("id"))
     jobs = call.runtime.jobs
-    if profile.name.lower() in {n.lower() for n in jobs.running()}:
+    if _running(call, profile):
         raise InvalidInputError(f"Profile {profile.name!r} is already running.")
 
     def work(operation: Operation) -> dict[str, Any]:
@@ -108,7 +125,7 @@ def _wait_for_result(
         latest = _latest(call, profile)
         if latest is not None and latest.id > after_id and latest.ended_at is not None:
             return latest
-        running = profile.name.lower() in {n.lower() for n in jobs.running()}
+        running = _running(call, profile)
         no_new_run = latest is None or latest.id <= after_id
         if not running and no_new_run and time.monotonic() - started > _START_GRACE_SECONDS:
             raise NotFoundError(f"Profile {profile.name!r} did not start; see the log.")
@@ -118,35 +135,3 @@ def _wait_for_result(
             jobs.cancel(profile.name)
             raise
         time.sleep(_POLL_SECONDS)
-
-
-@COMMANDS.command(
-    "GetWorkerResults",
-    "Job results of archiving runs started in a period.",
-    Arg("fromIncluding", "datetime", help="Start of the period (in timeZoneID)."),
-    Arg("toExcluding", "datetime", help="End of the period (in timeZoneID)."),
-    Arg("timeZoneID", nullable=True, help=f"Time zone of the period (default {LOCAL})."),
-    Arg("profileID", "number", nullable=True, help="Only this profile's runs."),
-    Arg("userName", nullable=True, help="Only runs of profiles owned by this user."),
-)
-def get_worker_results(call: Call) -> list[dict[str, Any]]:
-    zone_id = call.get("timeZoneID", LOCAL)
-    zone(zone_id)  # an unknown zone fails with a clear message
-    start = in_zone(call.get("fromIncluding"), zone_id).astimezone(UTC)
-    end = in_zone(call.get("toExcluding"), zone_id).astimezone(UTC)
-    jobs = call.runtime.jobs
-    outcomes = jobs.results.between(start, end, call.get("profileID"))
-    owner = call.get("userName")
-    if owner:
-        owned = {p.id for p in jobs.profiles.list() if p.owner.lower() == owner.lower()}
-        outcomes = [o for o in outcomes if o.profile_id in owned]
-    machine = socket.gethostname()
-    return [worker_result(o, machine) for o in outcomes if _in_period(o, start, end)]
-
-
-def _in_period(outcome: JobOutcome, start: datetime, end: datetime) -> bool:
-    started = outcome.started_at
-    if started is None:
-        return False
-    started = started if started.tzinfo else started.replace(tzinfo=UTC)
-    return start <= started < end

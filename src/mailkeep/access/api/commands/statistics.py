@@ -1,4 +1,5 @@
-"""Archiving statistics (a mailkeep addition, used by ``check_mailkeep --search emails``)."""
+"""Archiving statistics: GetFolderStatistics, and GetArchivedMessageCount (a mailkeep
+addition, used by ``check_mailkeep --search emails``)."""
 
 from __future__ import annotations
 
@@ -26,3 +27,19 @@ def get_archived_message_count(call: Call) -> dict[str, Any]:
         count, raw = store.catalog.archived_between(start, end)
         messages, size = messages + count, size + raw
     return {"messages": messages, "rawBytes": size}
+
+
+@COMMANDS.command(
+    "GetFolderStatistics",
+    "Messages and their original size per user archive, over every open archive store.",
+)
+def get_folder_statistics(call: Call) -> list[dict[str, Any]]:
+    totals: dict[str, list[int]] = {}
+    for store in call.runtime.stores.open_stores():
+        for archive, (count, size) in store.catalog.archive_sizes().items():
+            total = totals.setdefault(archive, [0, 0])
+            total[0], total[1] = total[0] + count, total[1] + size
+    return [
+        {"folder": archive, "count": count, "size": size}
+        for archive, (count, size) in sorted(totals.items())
+    ]

@@ -23,7 +23,7 @@ LOCATION_ARGS = (
     Arg("indexPath", nullable=True, help="Advanced and PostgreSQL: the index directory."),
     Arg("serverName", nullable=True, help="PostgreSQL: host[:port] of the database server."),
     Arg("userName", nullable=True, help="PostgreSQL: the database user."),
-    Arg("password", nullable=True, help="PostgreSQL: the database user's password."),
+    Arg("password", nullable=True, verbatim=True, help="PostgreSQL: the database user's password."),
 )
 STATE = Arg("requestedState", nullable=True, help="disabled, writeProtected, normal or current.")
 
@@ -175,15 +175,24 @@ def set_store_properties(call: Call) -> dict[str, Any]:
     return store_summary(moved)
 
 
-@COMMANDS.command(
-    "GetStoreIndexList",
-    "The full-text indexes of an archive store: one per user archive it holds.",
-    STORE_ID,
-)
-def get_store_index_list(call: Call) -> list[dict[str, Any]]:
+def _store_indexes(call: Call) -> list[dict[str, Any]]:
     store = call.runtime.stores.open(call.get("id"))
     archives = store.catalog.archives()
     return [{"folder": a, "messages": n} for a, n in sorted(archives.items())]
+
+
+# The reference guide names it GetStoreIndexList; current releases and every published
+# wrapper call it GetStoreIndexes: both are served.
+COMMANDS.command(
+    "GetStoreIndexList",
+    "The full-text indexes of an archive store: one per user archive it holds.",
+    STORE_ID,
+)(_store_indexes)
+COMMANDS.command(
+    "GetStoreIndexes",
+    "The full-text indexes of an archive store (current releases' name for GetStoreIndexList).",
+    STORE_ID,
+)(_store_indexes)
 
 
 @COMMANDS.command("RetryOpenStores", "Try again to open stores that could not be opened.")

@@ -6,9 +6,16 @@ from typing import Any
 
 from mailkeep.access.api.registry import COMMANDS, Arg, Call, split_list
 from mailkeep.errors import InvalidInputError
+from mailkeep.master.login_privileges import (
+    LOGIN_PRIVILEGES,
+    LoginPrivileges,
+    parse_login_privileges,
+    render,
+)
 from mailkeep.master.users import UserInfo, parse_privileges
 
 USER = Arg("userName", help="The user name.")
+LOGIN_PRIVILEGES_HELP = "Comma-separated: none, or " + ", ".join(LOGIN_PRIVILEGES) + "."
 
 
 def user_summary(user: UserInfo) -> dict[str, Any]:
@@ -53,6 +60,7 @@ def get_user_info(call: Call) -> dict[str, Any]:
             {"folder": archive, "privileges": list(privileges)}
             for archive, privileges in sorted(grants.items())
         ],
+        "loginPrivileges": render(LoginPrivileges(runtime.sessions).of_user(user.id)),
         "archive": user.archive,
     }
 
@@ -65,11 +73,14 @@ def get_user_info(call: Call) -> dict[str, Any]:
     Arg("fullName", nullable=True),
     Arg("distinguishedName", nullable=True),
     Arg("authentication", nullable=True, help="integrated (default) or directoryServices."),
-    Arg("password", nullable=True),
+    Arg("password", nullable=True, verbatim=True),
+    Arg("loginPrivileges", nullable=True, help=LOGIN_PRIVILEGES_HELP + " Default: all."),
 )
 def create_user(call: Call) -> None:
     users = call.runtime.users
     name = call.get("userName")
+    given = call.get("loginPrivileges")
+    logins = parse_login_privileges(given) if given else None  # refused before creating
     user = users.create(
         name,
         privileges=global_privileges(call.get("privileges")),
@@ -79,6 +90,8 @@ def create_user(call: Call) -> None:
     )
     if call.get("distinguishedName"):
         users.update(user.name, distinguished_name=call.get("distinguishedName"))
+    if logins is not None:
+        LoginPrivileges(call.runtime.sessions).set(user.id, logins)
     call.audit("user.created", user.name, privileges=list(user.privileges))
 
 
@@ -109,7 +122,20 @@ def set_user_privileges(call: Call) -> None:
     call.audit("user.privileges_changed", user.name, privileges=list(privileges))
 
 
-@COMMANDS.command("SetUserPassword", "Set a user's password.", USER, Arg("password"))
+@COMMANDS.command(
+    "SetUserLoginPrivileges",
+    "Replace the interfaces a user may log on through (web and api are enforced).",
+    USER,
+    Arg("loginPrivileges", help=LOGIN_PRIVILEGES_HELP),
+)
+def set_user_login_privileges(call: Call) -> None:
+    logins = parse_login_privileges(call.get("loginPrivileges"))
+    user = call.runtime.users.get(call.get("userName"))
+    LoginPrivileges(call.runtime.sessions).set(user.id, logins)
+    call.audit("user.login_privileges_changed", user.name, loginPrivileges=render(logins))
+
+
+@COMMANDS.command("SetUserPassword", "Set a user's password.", USER, Arg("password", verbatim=True))
 def set_user_password(call: Call) -> None:
     user = call.runtime.users.set_password(call.get("userName"), call.get("password"))
     call.audit("user.password_changed", user.name)

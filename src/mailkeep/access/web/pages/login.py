@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from mailkeep.access.authenticate import authenticate, logon_refusal
+from mailkeep.access.authenticate import authenticate, interface_refusal, logon_refusal
 from mailkeep.access.web.context import WebContext, web
 from mailkeep.access.web.guard import (
     SESSION_COOKIE,
@@ -39,7 +39,9 @@ def _attempt(context: WebContext, name: str, password: str, address: str, agent:
         audit.record("login.throttled", actor=name, address=address, channel="web")
         return None
     user = authenticate(context.runtime, name, password)
-    reason = logon_refusal(user, password, address)
+    reason = logon_refusal(user, password, address) or interface_refusal(
+        context.runtime, user, "web"
+    )
     if reason is not None or user is None:
         context.throttle.failed(name, address)
         audit.record("login.failed", actor=name, address=address, channel="web", reason=reason)
