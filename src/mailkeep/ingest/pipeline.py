@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from mailkeep.errors import MailkeepError
+from mailkeep.errors import recognise
 from mailkeep.ingest.steps import (
     AnalyzeStep,
     AwaitAnalysisStep,
@@ -170,9 +170,8 @@ class Pipeline:
             try:
                 step.run(batch)
             except Exception as exc:
-                reason = (
-                    str(exc) if isinstance(exc, MailkeepError) else f"{type(exc).__name__}: {exc}"
-                )
+                known = recognise(exc)
+                reason = known.message if known else f"{type(exc).__name__}: {exc}"
                 self._fail_pending(batch, step.name, reason)
                 if step.fatal:
                     self.result.aborted = f"{step.name}: {reason}"

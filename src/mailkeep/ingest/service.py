@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from mailkeep.errors import recognise
 from mailkeep.ingest.pipeline import ImportResult, Pipeline, Progress, Stored, default_steps
 from mailkeep.runtime import Runtime
 from mailkeep.sources.base import MessageSource
@@ -103,6 +105,22 @@ def _import(
     )
     try:
         pipeline.run(source, archive, progress)
-    finally:
-        runtime.stores.flush_indexes()
+    except BaseException:
+        with contextlib.suppress(Exception):  # the run's own error is the one to report
+            runtime.stores.flush_indexes()
+        raise
+    _flush_indexes(runtime, pipeline.result)
     return pipeline.result
+
+
+def _flush_indexes(runtime: Runtime, result: ImportResult) -> None:
+    """Commit the index after a run. A failure here (a full disk) loses nothing: the messages
+    are durable and the catalog's index queue re-derives them on the next open; the run is
+    reported stopped, with what it archived."""
+    try:
+        runtime.stores.flush_indexes()
+    except Exception as exc:
+        known = recognise(exc)
+        if known is None:
+            raise
+        result.aborted = result.aborted or f"the search index could not be updated: {known}"
