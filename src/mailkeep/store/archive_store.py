@@ -106,8 +106,9 @@ class ArchiveStore:
         self._next_id = 0
         self._unindexed: list[int] = []
         self._last_index_commit = time.monotonic()
-        self.trainer = dictionaries.Trainer(dictionaries.SAMPLES)
-        dictionaries.load(catalog, self.reader, self.codec)
+        loaded = dictionaries.load(catalog, self.reader, self.codec)
+        self.damaged_dictionaries = loaded.damaged
+        self.trainer = dictionaries.Trainer(dictionaries.SAMPLES, top_up=loaded.short)
 
     # -- opening for write ----------------------------------------------------------------
 
