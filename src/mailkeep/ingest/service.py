@@ -8,7 +8,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from mailkeep.errors import recognise
-from mailkeep.ingest.pipeline import ImportResult, Pipeline, Progress, Stored, default_steps
+from mailkeep.ingest.pipeline import (
+    Failed,
+    ImportResult,
+    Pipeline,
+    Progress,
+    Stored,
+    default_steps,
+)
 from mailkeep.runtime import Runtime
 from mailkeep.sources.base import MessageSource
 from mailkeep.store.rollover import Rollover
@@ -71,14 +78,16 @@ def import_source(
     archive: str | None,
     progress: Progress | None = None,
     on_stored: Stored | None = None,
+    on_failed: Failed | None = None,
 ) -> ImportResult:
     """Archive everything ``source`` yields into ``archive`` (None: per-message archives).
 
     Returns when every archived message is durable and indexed. ``on_stored`` hears of each
-    message once its user archive holds it durably (incremental sources record it then).
+    message once its user archive holds it durably (incremental sources record it then);
+    ``on_failed`` of each message that was not archived, with the step and the reason.
     """
     with _counted(runtime):
-        return _import(runtime, source, archive, progress, on_stored)
+        return _import(runtime, source, archive, progress, on_stored, on_failed)
 
 
 def _import(
@@ -87,6 +96,7 @@ def _import(
     archive: str | None,
     progress: Progress | None,
     on_stored: Stored | None,
+    on_failed: Failed | None = None,
 ) -> ImportResult:
     runtime.pool.start()
     archives = {u.archive.lower(): u.archive for u in runtime.users.list()}
@@ -102,6 +112,7 @@ def _import(
         runtime.setting("ingest.batch_size"),
         lambda a: archives.get(a.lower()),
         on_stored,
+        on_failed,
     )
     try:
         pipeline.run(source, archive, progress)

@@ -37,6 +37,7 @@ class MailkeepGroup(LazyGroup):
         "directory": LazyCommand("mailkeep.access.cli.directory:app"),
         "profile": LazyCommand("mailkeep.access.cli.profiles:app"),
         "config": LazyCommand("mailkeep.access.cli.config:app"),
+        "quarantine": LazyCommand("mailkeep.access.cli.quarantine:app"),
     }
 
 
