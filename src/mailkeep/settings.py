@@ -16,7 +16,10 @@ from mailkeep.errors import InvalidInputError
 
 @dataclass(frozen=True)
 class Setting:
-    """One setting: ``kind`` is int, float, str, bool or list (comma-separated str)."""
+    """One setting: ``kind`` is int, float, str, bool or list (comma-separated str).
+
+    ``choices`` lists the allowed values of a str setting (or of each item of a list setting):
+    a misspelt value is refused when it is set, instead of silently meaning something else."""
 
     name: str
     kind: type
@@ -24,12 +27,15 @@ class Setting:
     help: str
     minimum: float | None = None
     secret: bool = False  # sealed with the master key in the database; never shown
+    choices: tuple[str, ...] = ()
 
     def parse(self, text: str) -> Any:
         """Validate and convert a value given as text."""
         try:
             if self.kind is list:
-                return [part.strip() for part in text.split(",") if part.strip()]
+                return self._allowed([part.strip() for part in text.split(",") if part.strip()])
+            if self.kind is str:
+                return self._allowed([text])[0]
             if self.kind is bool:
                 return _parse_bool(text)
             value = self.kind(text)
@@ -40,6 +46,15 @@ class Setting:
         if self.minimum is not None and value < self.minimum:
             raise InvalidInputError(f"Setting {self.name} must be at least {self.minimum}.")
         return value
+
+    def _allowed(self, values: list[str]) -> list[str]:
+        wrong = [v for v in values if self.choices and v not in self.choices]
+        if wrong:
+            allowed = ", ".join(repr(c) if c == "" else c for c in self.choices)
+            raise InvalidInputError(
+                f"Setting {self.name} does not allow {wrong[0]!r}; allowed: {allowed}."
+            )
+        return values
 
     def render(self, value: Any) -> str:
         """The text form of a value."""
@@ -57,6 +72,20 @@ def _parse_bool(text: str) -> bool:
     raise ValueError(text)
 
 
+_SECURITY = ("none", "starttls", "tls")
+_ATTACHMENT_KINDS = (
+    "text",
+    "html",
+    "pdf",
+    "docx",
+    "xlsx",
+    "pptx",
+    "odt",
+    "ods",
+    "odp",
+    "rtf",
+    "csv",
+)
 _ALL = (
     Setting(
         "store.rollover_messages",
@@ -96,8 +125,9 @@ _ALL = (
     Setting(
         "index.attachment_kinds",
         list,
-        ["text", "html", "pdf", "docx", "xlsx", "pptx", "odt", "ods", "odp", "rtf", "csv"],
+        list(_ATTACHMENT_KINDS),
         "Attachment kinds whose text is extracted and indexed.",
+        choices=_ATTACHMENT_KINDS,
     ),
     Setting(
         "index.attachment_max_bytes",
@@ -218,6 +248,7 @@ _ALL = (
         str,
         "none",
         "Transport security towards the SMTP relay: none, starttls or tls.",
+        choices=_SECURITY,
     ),
     Setting(
         "notify.from",
@@ -235,7 +266,13 @@ _ALL = (
 
 # Directory services (docs/directory.md): one configured directory, read by directory.config.
 _DIRECTORY = (
-    Setting("directory.type", str, "", "Directory source: ldap, ad, mdaemon, csv (empty: none)."),
+    Setting(
+        "directory.type",
+        str,
+        "",
+        "Directory source: ldap, ad, mdaemon, csv (empty: none).",
+        choices=("", "ldap", "ad", "mdaemon", "csv"),
+    ),
     Setting(
         "directory.sync_schedule",
         str,
@@ -245,7 +282,13 @@ _DIRECTORY = (
     ),
     Setting("directory.host", str, "", "LDAP or Active Directory server name or address."),
     Setting("directory.port", int, 0, "LDAP port (0: 389, or 636 for LDAPS).", minimum=0),
-    Setting("directory.security", str, "none", "LDAP encryption: none, starttls or tls."),
+    Setting(
+        "directory.security",
+        str,
+        "none",
+        "LDAP encryption: none, starttls or tls.",
+        choices=_SECURITY,
+    ),
     Setting("directory.insecure", bool, False, "Accept an untrusted LDAP server certificate."),
     Setting("directory.ca_file", str, "", "PEM file of CA certificates to trust for LDAP TLS."),
     Setting("directory.bind_dn", str, "", "DN (or UPN on AD) mailkeep binds as to read users."),
@@ -262,7 +305,13 @@ _DIRECTORY = (
     Setting("directory.name_attribute", str, "", "Attribute holding the full name."),
     Setting("directory.email_attributes", list, [], "Attributes holding email addresses."),
     Setting("directory.groups", str, "", "Only members of these group DNs (';'-separated)."),
-    Setting("directory.nested_groups", str, "walk", "Group membership: walk or chain (AD)."),
+    Setting(
+        "directory.nested_groups",
+        str,
+        "walk",
+        "Group membership: walk or chain (AD).",
+        choices=("walk", "chain"),
+    ),
     Setting("directory.ad_enabled_only", bool, True, "AD: only enabled accounts."),
     Setting("directory.ad_mail_enabled_only", bool, True, "AD: only users with an address."),
     Setting("directory.ad_skip_hidden", bool, True, "AD: skip users hidden from address lists."),
@@ -271,10 +320,22 @@ _DIRECTORY = (
     Setting("directory.delete_missing", bool, False, "Delete users missing from the directory."),
     Setting("directory.default_privileges", list, ["login"], "Privileges of synced new users."),
     Setting("directory.timeout_seconds", float, 10.0, "Directory network timeout.", minimum=0.1),
-    Setting("directory.login", str, "directory", "Password check: directory or imap."),
+    Setting(
+        "directory.login",
+        str,
+        "directory",
+        "Password check: directory or imap.",
+        choices=("directory", "imap"),
+    ),
     Setting("directory.imap_host", str, "", "IMAP server that checks passwords (login=imap)."),
     Setting("directory.imap_port", int, 0, "IMAP port (0: 143, or 993 with tls).", minimum=0),
-    Setting("directory.imap_security", str, "none", "IMAP encryption: none, starttls or tls."),
+    Setting(
+        "directory.imap_security",
+        str,
+        "none",
+        "IMAP encryption: none, starttls or tls.",
+        choices=_SECURITY,
+    ),
     Setting("directory.imap_insecure", bool, False, "Accept an untrusted IMAP certificate."),
 )
 

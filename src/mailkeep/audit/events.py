@@ -53,6 +53,10 @@ _EVENTS = {
     "directory.synced": "Users were synchronised with the directory service (names created, "
     "updated and deleted).",
     "directory.sync_failed": "A directory sync failed before changing any user.",
+    "quarantine.kept": "A pushed message that could not be archived was kept in the quarantine "
+    "(with the step and reason).",
+    "quarantine.retried": "Quarantined messages were run through ingest again (counts).",
+    "quarantine.discarded": "A quarantined message was deleted without being archived.",
 }
 
 EVENTS: MappingProxyType[str, str] = MappingProxyType(_EVENTS)

@@ -16,9 +16,9 @@ import queue
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
-from mailkeep.errors import MailkeepError
+from mailkeep.errors import recognise
 from mailkeep.ingest.steps import (
     AnalyzeStep,
     AwaitAnalysisStep,
@@ -39,6 +39,21 @@ MAX_MESSAGE_BYTES = 1 << 30  # far above any mail server's limit; keeps records 
 Progress = Callable[[int, int], None]  # (messages seen, bytes or messages done) after each batch
 # Called (in the writer thread) for each message the archive now holds durably.
 Stored = Callable[[SourceMessage, bytes, bool], None]  # (message, sha256, was a duplicate)
+# Called for each message that was not archived: (message, step, reason).
+Failed = Callable[[SourceMessage, str, str], None]
+
+
+@runtime_checkable
+class LingeringSource(MessageSource, Protocol):
+    """A source that is pushed messages (SMTP, uploads, the API) and wants each answered soon.
+
+    ``arrivals()`` yields messages as they come, and None whenever none came for a short
+    linger time: the pipeline then closes the batch it is collecting instead of waiting for it
+    to fill, so a sender hears of its message within milliseconds."""
+
+    def arrivals(self) -> Iterator[SourceMessage | None]:
+        """Messages as they arrive, with None after each pause."""
+        ...
 
 
 @dataclass
@@ -89,9 +104,11 @@ class Pipeline:
         batch_size: int,
         resolve_archive: Callable[[str], str | None],
         on_stored: Stored | None = None,
+        on_failed: Failed | None = None,
     ) -> None:
         self.steps = steps
         self._on_stored = on_stored
+        self._on_failed = on_failed
         self.batch_size = batch_size
         self._resolve = resolve_archive
         self.result = ImportResult()
@@ -104,8 +121,9 @@ class Pipeline:
             target=self._write_batches, args=(handoff, source, progress), name="ingest-writer"
         )
         writer.start()
+        arrivals = source.arrivals() if isinstance(source, LingeringSource) else source.messages()
         try:
-            for batch in self._batches(source.messages(), archive):
+            for batch in self._batches(arrivals, archive):
                 if self.result.aborted:
                     break  # messages not read yet stay in the source for the next run
                 self._run_phase(batch, "front")
@@ -127,7 +145,10 @@ class Pipeline:
         seen = 0
         while (batch := handoff.get()) is not None:
             if self.result.aborted or self._writer_error is not None:
-                continue  # drain, so the reader never blocks; nothing more is written
+                # Drain, so the reader never blocks; nothing more is written.
+                for item in batch.pending():
+                    self._failed(item.message, "store", self.result.aborted or "stopped")
+                continue
             try:
                 seen += self._finish(batch)
                 if progress is not None:
@@ -137,18 +158,23 @@ class Pipeline:
                 self.result.aborted = f"writer: {type(exc).__name__}: {exc}"
 
     def _batches(
-        self, messages: Iterator[SourceMessage], archive: str | None
+        self, messages: Iterator[SourceMessage | None], archive: str | None
     ) -> Iterator[IngestBatch]:
         batch, size = IngestBatch(), 0
         for message in messages:
+            if message is None:  # a pause in pushed mail: answer what has come so far
+                if batch.items:
+                    yield batch
+                    batch, size = IngestBatch(), 0
+                continue
             wanted = message.archive or archive or ""
             target = self._resolve(wanted)
             if target is None:
-                self.result.add_failure(message.source_id, "route", f"unknown user {wanted!r}")
+                self._failed(message, "route", f"unknown user {wanted!r}")
                 continue
             if len(message.raw) > MAX_MESSAGE_BYTES:
                 reason = f"message of {len(message.raw)} bytes exceeds the 1 GiB limit"
-                self.result.add_failure(message.source_id, "route", reason)
+                self._failed(message, "route", reason)
                 continue
             batch.items.append(Item(message, target))
             size += len(message.raw)
@@ -170,9 +196,8 @@ class Pipeline:
             try:
                 step.run(batch)
             except Exception as exc:
-                reason = (
-                    str(exc) if isinstance(exc, MailkeepError) else f"{type(exc).__name__}: {exc}"
-                )
+                known = recognise(exc)
+                reason = known.message if known else f"{type(exc).__name__}: {exc}"
                 self._fail_pending(batch, step.name, reason)
                 if step.fatal:
                     self.result.aborted = f"{step.name}: {reason}"
@@ -180,7 +205,7 @@ class Pipeline:
     def _count(self, batch: IngestBatch) -> None:
         for item in batch.items:
             if item.status == "failed":
-                self.result.add_failure(item.message.source_id, item.failed_step, item.error)
+                self._failed(item.message, item.failed_step, item.error)
                 continue
             if item.status == "archived":
                 self.result.archived += 1
@@ -188,6 +213,11 @@ class Pipeline:
                 self.result.duplicates += 1
             if self._on_stored is not None and item.status != "pending":
                 self._on_stored(item.message, item.sha256, item.status == "duplicate")
+
+    def _failed(self, message: SourceMessage, step: str, reason: str) -> None:
+        self.result.add_failure(message.source_id, step, reason)
+        if self._on_failed is not None:
+            self._on_failed(message, step, reason)
 
     @staticmethod
     def _fail_pending(batch: IngestBatch, step: str, error: str) -> None:

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from mailkeep.ingest.pipeline import ImportResult, Pipeline, Progress, Stored, default_steps
+from mailkeep.errors import recognise
+from mailkeep.ingest.pipeline import (
+    Failed,
+    ImportResult,
+    Pipeline,
+    Progress,
+    Stored,
+    default_steps,
+)
 from mailkeep.runtime import Runtime
 from mailkeep.sources.base import MessageSource
 from mailkeep.store.rollover import Rollover
@@ -69,14 +78,16 @@ def import_source(
     archive: str | None,
     progress: Progress | None = None,
     on_stored: Stored | None = None,
+    on_failed: Failed | None = None,
 ) -> ImportResult:
     """Archive everything ``source`` yields into ``archive`` (None: per-message archives).
 
     Returns when every archived message is durable and indexed. ``on_stored`` hears of each
-    message once its user archive holds it durably (incremental sources record it then).
+    message once its user archive holds it durably (incremental sources record it then);
+    ``on_failed`` of each message that was not archived, with the step and the reason.
     """
     with _counted(runtime):
-        return _import(runtime, source, archive, progress, on_stored)
+        return _import(runtime, source, archive, progress, on_stored, on_failed)
 
 
 def _import(
@@ -85,6 +96,7 @@ def _import(
     archive: str | None,
     progress: Progress | None,
     on_stored: Stored | None,
+    on_failed: Failed | None = None,
 ) -> ImportResult:
     runtime.pool.start()
     archives = {u.archive.lower(): u.archive for u in runtime.users.list()}
@@ -100,9 +112,26 @@ def _import(
         runtime.setting("ingest.batch_size"),
         lambda a: archives.get(a.lower()),
         on_stored,
+        on_failed,
     )
     try:
         pipeline.run(source, archive, progress)
-    finally:
-        runtime.stores.flush_indexes()
+    except BaseException:
+        with contextlib.suppress(Exception):  # the run's own error is the one to report
+            runtime.stores.flush_indexes()
+        raise
+    _flush_indexes(runtime, pipeline.result)
     return pipeline.result
+
+
+def _flush_indexes(runtime: Runtime, result: ImportResult) -> None:
+    """Commit the index after a run. A failure here (a full disk) loses nothing: the messages
+    are durable and the catalog's index queue re-derives them on the next open; the run is
+    reported stopped, with what it archived."""
+    try:
+        runtime.stores.flush_indexes()
+    except Exception as exc:
+        known = recognise(exc)
+        if known is None:
+            raise
+        result.aborted = result.aborted or f"the search index could not be updated: {known}"

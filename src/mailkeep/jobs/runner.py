@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from mailkeep.errors import ConflictError, MailkeepError
+from mailkeep.errors import ConflictError, MailkeepError, recognise
 from mailkeep.jobs.build import JobSource, build_source
 from mailkeep.jobs.cleanup import apply_moves, archived_check, delete_at_source
 from mailkeep.jobs.ledger import DatabaseLedger
@@ -123,7 +123,8 @@ class JobRunner:
         except MailkeepError as exc:
             run.fatal = str(exc)
         except Exception as exc:  # recorded in the result rather than lost in a thread
-            run.fatal = f"internal error: {type(exc).__name__}: {exc}"
+            known = recognise(exc)
+            run.fatal = known.message if known else f"internal error: {type(exc).__name__}: {exc}"
         if run.fatal:
             protocol.note("", "", "error", run.fatal)
         if run.timed_out:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import logging
 import os
 import shutil
 import threading
@@ -21,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, ParamSpec, TypeVar
 
-from mailkeep.errors import ConflictError, MailkeepError, NotFoundError
+from mailkeep.errors import ConflictError, MailkeepError, NotFoundError, recognise
 from mailkeep.index.model import IndexDocument, SearchIndex
 from mailkeep.index.tantivy_index import TantivyIndex
 from mailkeep.store import dictionaries
@@ -40,6 +41,7 @@ INDEX_COMMIT_DOCS = 5000
 INDEX_COMMIT_SECONDS = 5.0
 CATCH_UP_SLICE = 500  # messages re-derived at a time when catching up or rebuilding
 LISTING_CHARS = 1000
+log = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -104,8 +106,9 @@ class ArchiveStore:
         self._next_id = 0
         self._unindexed: list[int] = []
         self._last_index_commit = time.monotonic()
-        self.trainer = dictionaries.Trainer(dictionaries.SAMPLES)
-        dictionaries.load(catalog, self.reader, self.codec)
+        loaded = dictionaries.load(catalog, self.reader, self.codec)
+        self.damaged_dictionaries = loaded.damaged
+        self.trainer = dictionaries.Trainer(dictionaries.SAMPLES, top_up=loaded.short)
 
     # -- opening for write ----------------------------------------------------------------
 
@@ -135,15 +138,21 @@ class ArchiveStore:
     @_serialised
     def release_writer(self) -> None:
         """Stop writing (the store stays open for reading): flush and close the index writer,
-        the container writer and the writer lock. Used when a store stops being current."""
-        self.flush_index()
-        if self._index is not None and self._index_writable:
-            self._index.close()
-            self._index = None
-        self.close_writer()
-        if self._lock is not None:
-            self._lock.close()
-            self._lock = None
+        the container writer and the writer lock. Used when a store stops being current.
+
+        Everything is released even when the flush fails (a full disk): what the index
+        missed stays in the catalog's index queue for the next writer."""
+        try:
+            self._final_flush()
+        finally:
+            if self._index is not None and self._index_writable:
+                self._index.close()
+                self._index = None
+            self._unindexed = []
+            self.close_writer()
+            if self._lock is not None:
+                self._lock.close()
+                self._lock = None
 
     def close_writer(self) -> None:
         """Close the container writer but keep the writer lock (compaction)."""
@@ -220,7 +229,8 @@ class ArchiveStore:
         if batch.entries or batch.meta:
             batch.containers = writer.sync()
             self.catalog.commit_batch(batch)
-            self._add_to_index(documents, new=True)  # entry ids are never reused
+            # The batch is durable now: an index failure must not report it failed.
+            self._index_quietly(documents, new=True)  # entry ids are never reused
         return outcomes
 
     def _existing(self, items: Sequence[Incoming]) -> dict[tuple[str, bytes], int]:
@@ -304,6 +314,26 @@ class ArchiveStore:
             self.catalog.clear_index_queue(self._unindexed)
             self._unindexed = []
         self._last_index_commit = time.monotonic()
+
+    def _index_quietly(self, documents: list[IndexDocument], *, new: bool = False) -> None:
+        """Index documents of entries the catalog has committed (and queued for indexing)."""
+        self._tolerate_full_disk(lambda: self._add_to_index(documents, new=new))
+
+    def _final_flush(self) -> None:
+        """Commit pending index work before letting go of the index writer."""
+        self._tolerate_full_disk(self.flush_index)
+
+    def _tolerate_full_disk(self, index_work: Callable[[], None]) -> None:
+        """Run index work whose entries the catalog holds durably in its index queue. A full
+        disk is logged, not raised: the queue re-derives what the index missed when a writer
+        next opens the store, and nothing archived is reported failed."""
+        try:
+            index_work()
+        except Exception as exc:
+            known = recognise(exc)
+            if known is None:
+                raise
+            log.warning("archive store %s: %s (the index catches up later)", self.id, known)
 
     def catch_up_index(self, progress: Callable[[int], None] | None = None) -> int:
         """Apply index work left in the queue (after a crash, or a rebuild request).
@@ -405,7 +435,7 @@ class ArchiveStore:
     def close(self) -> None:
         """Flush the index, release the writer lock and every handle."""
         try:
-            self.flush_index()
+            self._final_flush()
         finally:
             if self._index is not None:
                 self._index.close()

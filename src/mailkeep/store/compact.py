@@ -1,6 +1,8 @@
 """``store compact``: reclaim the space of content no message refers to any more.
 
-Compression dictionaries and live blob records are copied unchanged into new containers, with
+Live blob records are copied unchanged into new containers, after fresh copies of every intact
+compression dictionary (damaged copies are left behind; a store whose only problem is a damaged
+dictionary copy is rewritten too), with
 one consolidated ``add`` entry record per live message (so ``recover`` still works), the new
 containers are synced, the catalog is pointed at them in one transaction, and only then are the old
 containers removed. A crash at any point leaves either the old or the new layout complete;
@@ -56,7 +58,7 @@ def compact_store(store: ArchiveStore) -> CompactReport:
     before = _content_bytes(store)
     referenced = store.catalog.referenced_hashes()
     dead = [b for b in store.catalog.iter_blobs() if b.sha256 not in referenced]
-    if dead:
+    if dead or store.damaged_dictionaries:
         _rewrite(store)
         store.catalog.drop_blobs([b.sha256 for b in dead])
     if isinstance(store.catalog, SqliteCatalog):
@@ -70,9 +72,7 @@ def _rewrite(store: ArchiveStore) -> None:
     store.close_writer()
     writer = ContainerWriter.fresh(store.content_dir, first, store.max_container_bytes)
     blobs = {b.sha256: b for b in store.catalog.iter_blobs()}
-    copied = [
-        writer.append(store.reader.read(loc)) for loc in dictionaries.locations(store.catalog)
-    ]
+    copied = dictionaries.copy_intact(store.catalog, store.reader, store.codec, writer)
     moved: dict[bytes, BlobRow] = {}
     changes: list[dict[str, Any]] = []
     for entry in store.catalog.iter_entries():

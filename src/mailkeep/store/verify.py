@@ -43,6 +43,14 @@ class VerifyReport:
             "orphaned": self.orphaned,
         }
 
+    def lines(self) -> list[str]:
+        """The problems as sentences, each naming where it is and which messages it affects."""
+        return [
+            f"{kind}: {describe(problem)}"
+            for kind in ("corrupt", "missing", "orphaned")
+            for problem in getattr(self, kind)
+        ]
+
     def merge(self, other: VerifyReport) -> None:
         self.checked += other.checked
         self.records += other.records
@@ -125,7 +133,11 @@ def _verify_container(
             elif rec.kind == RecordKind.ENTRY:
                 store.codec.open_entries(plain)
         except CorruptRecordError as exc:
-            report.corrupt.append(_where(store, number, loc.offset, str(exc), affected))
+            reason = str(exc)
+            if rec.kind == RecordKind.DICTIONARY:
+                # Messages that need a dictionary with no intact copy fail on their own blobs.
+                reason = f"damaged copy of a compression dictionary: {reason}"
+            report.corrupt.append(_where(store, number, loc.offset, reason, affected))
 
 
 def _messages_by_hash(store: ArchiveStore) -> dict[bytes, list[str]]:
@@ -160,3 +172,19 @@ def _blob_problem(
 ) -> dict[str, Any]:
     loc = blob.location
     return _where(store, loc.container, loc.offset, reason, messages.get(blob.sha256, []))
+
+
+def describe(problem: dict[str, Any], most: int = 20) -> str:
+    """One problem of a report in words: store, container and offset, reason, messages."""
+    where = []
+    if "store" in problem:
+        where.append(f"store {problem['store']}")
+    if "container" in problem:
+        where.append(f"container {problem['container']} at offset {problem['offset']}")
+    ids: list[str] = problem.get("messages", [])
+    affected = "no message affected"
+    if ids:
+        more = f" and {len(ids) - most} more" if len(ids) > most else ""
+        affected = f"message{'s' if len(ids) > 1 else ''} {', '.join(ids[:most])}{more}"
+    place = f"{', '.join(where)}: " if where else ""
+    return f"{place}{problem['reason']} ({affected})"

@@ -179,3 +179,26 @@ def test_oldest_first_order(client_factory: Make) -> None:
     newest, oldest = subjects("date"), subjects("oldest")
     assert oldest == list(reversed(newest))
     assert oldest[0] == "Quarterly report 0"
+
+
+def test_an_uploaded_message_that_cannot_be_archived_waits_in_the_quarantine(
+    web_archive: WebArchive, client_factory: Make, monkeypatch: Any
+) -> None:
+    from mailkeep.ingest.quarantine import Quarantine
+    from mailkeep.store.archive_store import ArchiveStore
+
+    def refuses(self: ArchiveStore, items: Any) -> Any:
+        raise ValueError("the store refused the batch")
+
+    monkeypatch.setattr(ArchiveStore, "archive", refuses)
+    alice = client_factory("alice")
+    raw = build_message(400, subject="kept for later")
+    headers = {"X-CSRF-Token": csrf_of(alice), "X-Filename": "one.eml", "X-Folder": "Kept"}
+    response = alice.post("/upload", content=raw, headers=headers)
+    task = wait_task(alice, f"/tasks/{response.json()['task']}")
+    assert task["result"]["failed"] == 1
+    (kept,) = Quarantine(web_archive.data_dir).list()
+    assert (kept.archive, kept.folder, kept.step) == ("alice", "Kept", "store")
+    assert "refused the batch" in kept.reason
+    assert (web_archive.data_dir / "quarantine" / f"{kept.id}.eml").read_bytes() == raw
+    assert not list((web_archive.data_dir / "uploads").iterdir())  # the upload itself is gone

@@ -13,7 +13,7 @@ from typing import Any
 from mailkeep.access.api.envelope import envelope, operation_envelope
 from mailkeep.access.api.operations import Operation, OperationBoard, run_work
 from mailkeep.access.api.registry import Call, CommandRegistry
-from mailkeep.errors import MailkeepError
+from mailkeep.errors import MailkeepError, recognise
 from mailkeep.metrics import API_CALLS
 from mailkeep.runtime import Runtime
 
@@ -52,6 +52,9 @@ class Dispatcher:
         except MailkeepError as exc:
             return self._failed(command.name, actor, address, given, exc.message, exc.code)
         except Exception as exc:
+            known = recognise(exc)
+            if known is not None:
+                return self._failed(command.name, actor, address, given, known.message, known.code)
             log.exception("API command %s failed", command.name)
             message = f"Internal error ({type(exc).__name__}); the server log has details."
             return self._failed(command.name, actor, address, given, message, "internal")

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mailkeep.errors import MailkeepError
+from mailkeep.errors import MailkeepError, recognise
 
 log = logging.getLogger("mailkeep.api")
 KEEP_SECONDS = 3600  # a finished operation can be asked about for an hour
@@ -102,6 +102,9 @@ def run_work(operation: Operation, work: Callable[[Operation], Any]) -> None:
     except MailkeepError as exc:
         operation.finish("failed", error=exc.message)
     except Exception as exc:  # the client sees a message; the log has the traceback
+        if (known := recognise(exc)) is not None:
+            operation.finish("failed", error=known.message)
+            return
         log.exception("API operation %s failed", operation.command)
         operation.finish("failed", error=f"Internal error: {type(exc).__name__}.")
     else:

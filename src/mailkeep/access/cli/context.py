@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
-from mailkeep.access.cli.output import fail
-from mailkeep.errors import MailkeepError
+from mailkeep.access.cli.output import emit_json, fail
+from mailkeep.errors import MailkeepError, recognise
 
 if TYPE_CHECKING:
     from mailkeep.runtime import Runtime
@@ -42,23 +42,33 @@ def runtime(ctx: typer.Context) -> Iterator[Runtime]:
 
 
 def guarded(func: Callable[..., T]) -> Callable[..., T]:
-    """Turn mailkeep and OS errors into one-line messages and a non-zero exit status."""
+    """Turn mailkeep and OS errors into one-line messages and a non-zero exit status (and,
+    for a ``--json`` run, the error as the one JSON document on stdout)."""
 
     def wrapper(*args: Any, **kwargs: Any) -> T:
+        as_json = kwargs.get("json") is True
         try:
             return func(*args, **kwargs)
         except typer.Exit:
             raise
-        except MailkeepError as exc:
-            raise fail(str(exc)) from None
-        except OSError as exc:
-            where = f": {exc.filename}" if exc.filename else ""
-            raise fail(f"{exc.strerror or exc}{where}") from None
         except KeyboardInterrupt:
-            raise fail("interrupted", 130) from None
+            raise _failed(MailkeepError("interrupted"), as_json, 130) from None
         except Exception as exc:
-            if os.environ.get("MAILKEEP_DEBUG"):
+            if os.environ.get("MAILKEEP_DEBUG") and not isinstance(exc, MailkeepError):
                 raise
-            raise fail(f"internal error: {type(exc).__name__}: {exc}", 2) from None
+            known = recognise(exc)
+            if known is not None:
+                raise _failed(known, as_json) from None
+            if isinstance(exc, OSError):
+                where = f": {exc.filename}" if exc.filename else ""
+                raise _failed(MailkeepError(f"{exc.strerror or exc}{where}"), as_json) from None
+            message = f"internal error: {type(exc).__name__}: {exc}"
+            raise _failed(MailkeepError(message, error="internal"), as_json, 2) from None
 
     return functools.wraps(func)(wrapper)
+
+
+def _failed(error: MailkeepError, as_json: bool, code: int = 1) -> typer.Exit:
+    if as_json:
+        emit_json(error.as_dict())
+    return fail(error.message, code)

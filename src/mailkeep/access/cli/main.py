@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import gc
+import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -36,6 +37,7 @@ class MailkeepGroup(LazyGroup):
         "directory": LazyCommand("mailkeep.access.cli.directory:app"),
         "profile": LazyCommand("mailkeep.access.cli.profiles:app"),
         "config": LazyCommand("mailkeep.access.cli.config:app"),
+        "quarantine": LazyCommand("mailkeep.access.cli.quarantine:app"),
     }
 
 
@@ -225,6 +227,10 @@ def run() -> None:
     # cyclic garbage collections over SQLAlchemy and the rest (~0.1 s of every command).
     # Everything was closed by the command; the process is about to end.
     atexit.register(gc.freeze)
+    # A command reports what matters in its own output (one line on failure); library log
+    # records reach a handler only where one is set up (`mailkeep serve`'s structured logs),
+    # instead of Python's last-resort printing of every warning onto the terminal.
+    logging.getLogger("mailkeep").addHandler(logging.NullHandler())
     try:
         app()
     except BrokenPipeError:

@@ -189,9 +189,8 @@ def verify(ctx: typer.Context, id: int | None = IdOption, json: bool = JsonOptio
         emit_json(report.as_dict())
     else:
         console.print(f"checked {report.checked} messages in {report.records} records")
-        for kind in ("corrupt", "missing", "orphaned"):
-            for problem in getattr(report, kind):
-                console.print(f"  {kind}: {problem}", markup=False)
+        for line in report.lines():
+            console.print(f"  {line}", markup=False, soft_wrap=True)
     if not report.ok:
         raise fail("verification found problems")
 

@@ -29,7 +29,13 @@ from mailkeep.access.web.pages import (
     profiles,
     upload,
 )
-from mailkeep.errors import InvalidInputError, MailkeepError, NotFoundError
+from mailkeep.errors import (
+    DiskFullError,
+    InvalidInputError,
+    MailkeepError,
+    NotFoundError,
+    recognise,
+)
 from mailkeep.runtime import Runtime
 
 log = logging.getLogger("mailkeep.web")
@@ -46,6 +52,7 @@ _STATUS = {
     CsrfError: 403,
     InvalidInputError: 400,
     LoginRequired: 401,
+    DiskFullError: 507,
 }
 
 
@@ -70,6 +77,10 @@ async def on_error(request: Request, exc: Exception) -> Response:
 
 
 async def on_crash(request: Request, exc: Exception) -> Response:
+    known = recognise(exc)
+    if known is not None:  # a full disk, however a library reported it
+        log.error("%s %s: %s", request.method, request.url.path, known.message)
+        return await on_error(request, known)
     log.exception("internal error on %s %s", request.method, request.url.path)
     body = {"error": "internal", "message": "Internal error; the server log has details."}
     return JSONResponse(body, status_code=500)

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from mailkeep.errors import recognise
+
 _KEEP_SECONDS = 3600
 
 
@@ -59,7 +61,8 @@ class TaskBoard:
                 task.result = work(task)
                 task.state = "succeeded"
             except Exception as exc:  # shown to the user; the work itself logs details
-                task.error = str(exc) or type(exc).__name__
+                known = recognise(exc)
+                task.error = known.message if known else str(exc) or type(exc).__name__
                 task.state = "failed"
             finally:
                 task.finished_at = time.monotonic()

@@ -73,7 +73,7 @@ def _store_work(context: WebContext, store_id: int, action: str, task: Task) -> 
     if action == "verify":
         report = verify_store(store)
         context.runtime.audit.record("store.verified", target=str(store_id), ok=report.ok)
-        return report.as_dict()
+        return {**report.as_dict(), "problems": report.lines()}
     task.total = store.catalog.counts().messages
 
     def progress(done: int) -> None:

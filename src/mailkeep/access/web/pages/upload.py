@@ -7,10 +7,12 @@ archives it in a background task whose progress the page polls.
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from starlette.concurrency import run_in_threadpool
@@ -23,9 +25,14 @@ from mailkeep.access.web.context import WebContext, web
 from mailkeep.access.web.guard import client_address, visit
 from mailkeep.access.web.tasks import Task
 from mailkeep.errors import InvalidInputError, NotFoundError
-from mailkeep.sources.base import MessageSource
+from mailkeep.sources.base import MessageSource, SourceMessage
 from mailkeep.sources.eml import EmlFolderSource
 from mailkeep.sources.mbox import MboxSource
+
+if TYPE_CHECKING:
+    from mailkeep.ingest.pipeline import Failed
+
+log = logging.getLogger(__name__)
 
 
 def writable_archives(context: WebContext, principal: Principal) -> list[str]:
@@ -68,7 +75,8 @@ def _import_upload(
         def progress(_seen: int, done: int) -> None:
             task.done = done
 
-        result = import_source(context.runtime, source, archive, progress)
+        keep = _quarantine_failures(context, actor, archive)
+        result = import_source(context.runtime, source, archive, progress, on_failed=keep)
         context.counts.invalidate()
         outcome = result.as_dict()
         outcome["failures"] = outcome["failures"][:20]
@@ -85,6 +93,26 @@ def _import_upload(
         return outcome
     finally:
         path.unlink(missing_ok=True)
+
+
+def _quarantine_failures(context: WebContext, actor: str, archive: str) -> Failed:
+    """The uploaded file is removed after its import, so a message that could not be archived
+    is kept in the quarantine (``mailkeep quarantine list``/``retry``) instead of being lost."""
+    from mailkeep.ingest.quarantine import Quarantine
+
+    quarantine = Quarantine(context.runtime.data_dir)
+
+    def keep(message: SourceMessage, step: str, reason: str) -> None:
+        try:
+            kept = quarantine.keep(
+                replace(message, archive=message.archive or archive), step, reason
+            )
+        except OSError as exc:  # a full disk: the failure stays in the result for the user
+            log.error("could not quarantine %s: %s", message.source_id, exc)
+            return
+        context.runtime.audit.record("quarantine.kept", actor, target=kept, archive=archive)
+
+    return keep
 
 
 async def _receive(request: Request, limit: int, directory: Path) -> Path:

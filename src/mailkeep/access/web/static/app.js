@@ -45,8 +45,11 @@ function pollTask(url, status, done) {
 function describe(task) {
   if (task.state === "failed") return `Failed: ${task.error}`;
   const r = task.result || {};
-  if ("archived" in r) return `Done: ${r.archived} archived, ${r.duplicates} already archived, ${r.failed} failed.`;
-  if ("ok" in r) return r.ok ? `Verified ${r.checked} records: no problems.` : `Verification found problems: ${JSON.stringify(r)}`;
+  if ("archived" in r) {
+    const counts = `${r.archived} archived, ${r.duplicates} already archived, ${r.failed} failed.`;
+    return r.aborted ? `Stopped: ${r.aborted} (${counts})` : `Done: ${counts}`;
+  }
+  if ("ok" in r) return r.ok ? `Verified ${r.checked} records: no problems.` : `Verification found problems: ${(r.problems || []).join("; ")}`;
   if ("indexed" in r) return `Index rebuilt: ${r.indexed} messages.`;
   return "Done.";
 }
