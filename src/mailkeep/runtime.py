@@ -90,7 +90,7 @@ class Runtime:
         migrate(self.engine)
         self.sessions = session_factory(self.engine)
         self.master_key = load_master_key(self.data_dir / KEY_FILE)
-        self.users = UserDirectory(self.sessions)
+        self.users = UserDirectory(self.sessions, self._archives_with_mail)
         self.grants = ArchiveGrants(self.sessions)
         self.audit = AuditLog(self.sessions)
         self._pool: WorkerPool | None = None
@@ -123,6 +123,10 @@ class Runtime:
         if runtime.stores.current_id() is None:
             runtime.stores.create(StoreSpec(name=datetime.now(UTC).strftime("Archive %Y-%m")))
         return runtime
+
+    def _archives_with_mail(self) -> set[str]:
+        """Names of the user archives holding messages in the enabled stores."""
+        return {a for store in self.stores.open_stores() for a in store.catalog.archives()}
 
     # -- settings ----------------------------------------------------------------------
 
