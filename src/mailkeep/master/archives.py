@@ -48,9 +48,7 @@ def reserve_archive(session: Session, archive: str) -> None:
     session.add(ReservedArchive(name=archive, name_key=key))
 
 
-def attach_archive(
-    session: Session, user: User, archive: str, with_mail: ArchivesWithMail
-) -> str:
+def attach_archive(session: Session, user: User, archive: str, with_mail: ArchivesWithMail) -> str:
     """Make ``archive`` (a kept archive no user holds) ``user``'s own archive; the user's
     previous archive is kept and reserved. Returns the previous archive's name."""
     key = name_key(archive)
