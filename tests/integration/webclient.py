@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+_COLOURS = re.compile(r"\x1b\[[0-9;]*m")  # the terminal's colours: the text is what counts
+
 
 @dataclass
 class Page:
@@ -35,11 +37,10 @@ class WebSession:
     """One browser session (its own cookie jar) against ``base_url``."""
 
     def __init__(self, base_url: str) -> None:
+        assert base_url.startswith(("http://", "https://")), base_url
         self.base_url = base_url
         jar = http.cookiejar.CookieJar()
-        self._opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(jar), _Stay()
-        )
+        self._opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _Stay())
 
     def _open(self, request: urllib.request.Request) -> Page:
         try:
@@ -50,11 +51,12 @@ class WebSession:
             return Page(answer.code, answer.headers.get("location", ""), body)
 
     def get(self, path: str) -> Page:
-        return self._open(urllib.request.Request(self.base_url + path))
+        return self._open(urllib.request.Request(self.base_url + path))  # noqa: S310
 
     def post(self, path: str, fields: dict[str, str]) -> Page:
         data = urlencode(fields).encode()
-        request = urllib.request.Request(self.base_url + path, data=data, method="POST")
+        url = self.base_url + path
+        request = urllib.request.Request(url, data=data, method="POST")  # noqa: S310
         request.add_header("Content-Type", "application/x-www-form-urlencoded")
         return self._open(request)
 
@@ -82,4 +84,5 @@ def on_terminal(data: Path, *args: str, stdin: str = "") -> tuple[int, str]:
         timeout=300,
         check=False,
     )
-    return done.returncode, done.stdout.decode(errors="replace").replace("\r\n", "\n")
+    shown = done.stdout.decode(errors="replace").replace("\r\n", "\n")
+    return done.returncode, _COLOURS.sub("", shown)

@@ -98,5 +98,6 @@ def test_the_migration_refuses_names_that_fold_together(engine: Engine) -> None:
         migrate(engine)
     assert "carol" not in str(refused.value)
     with engine.connect() as connection:  # nothing half-done: still at 0003, names intact
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+        version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        assert version == "0003"
         assert connection.execute(text("SELECT count(*) FROM users")).scalar() == 2 + 1
