@@ -123,3 +123,18 @@ def test_a_profile_whose_owner_lost_admin_is_refused_when_it_runs(server: Server
     assert "Only administrators" in json.dumps(results[0]["protocol"])
     assert mkjson(server.data, "folders") == {}  # nothing filed, for bob or anyone
     assert count(server.dovecot, "drop@example.com") == 2  # and nothing taken from the source
+
+
+def test_the_command_line_refuses_targets_that_do_not_exist(tmp_path: Path) -> None:
+    """The operator may file anywhere, but into archives that exist: ``--unknown`` naming no
+    user used to be saved and fail only at each run."""
+    data = tmp_path / "data"
+    mkjson(data, "init")
+    for kind in ("multidrop", "journal"):
+        status, shown = on_terminal(
+            data, "profile", "create", kind, f"catch-{kind}", "--host", "127.0.0.1",
+            "--username", "drop", "--password-stdin", "--unknown", "archive:nobody/Lost",
+            stdin="pw\n",
+        )  # fmt: skip
+        assert status != 0 and "unknown user 'nobody'" in shown, shown
+    assert mkjson(data, "profile", "list") == []
