@@ -28,7 +28,7 @@ from mailkeep.master.archives import (
     reserve_archive,
     taken_archive_keys,
 )
-from mailkeep.master.models import AccessSession, User
+from mailkeep.master.models import AccessSession, ArchivingProfile, User
 from mailkeep.master.names import display_name, name_key
 
 PRIVILEGES = (
@@ -365,7 +365,8 @@ class UserDirectory:
         return _info(user)
 
     def rename(self, name: str, new_name: str) -> UserInfo:
-        """Rename a user; the user archive keeps its name."""
+        """Rename a user; the user archive keeps its name and the user keeps their archiving
+        profiles (a profile acts for its owner, found by name at every run)."""
         new_name = display_name(new_name)
         _check_name(new_name)
         with self._sessions.begin() as session:
@@ -373,6 +374,10 @@ class UserDirectory:
             other = self._find(session, new_name)
             if other is not None and other.id != user.id:
                 raise ConflictError(f"A user named {new_name!r} already exists.")
+            owned = session.scalars(select(ArchivingProfile).where(ArchivingProfile.owner != ""))
+            for profile in owned:
+                if name_key(profile.owner) == user.name_key:
+                    profile.owner = new_name
             user.name, user.name_key = new_name, name_key(new_name)
         return _info(user)
 

@@ -101,3 +101,19 @@ def test_the_migration_refuses_names_that_fold_together(engine: Engine) -> None:
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
         assert version == "0003"
         assert connection.execute(text("SELECT count(*) FROM users")).scalar() == 2 + 1
+
+
+def test_a_renamed_user_keeps_their_profiles(engine: Engine) -> None:
+    from datetime import UTC, datetime
+
+    from mailkeep.jobs.profiles import ProfileDirectory, ProfileSpec
+
+    migrate(engine)
+    sessions = session_factory(engine)
+    users, profiles = UserDirectory(sessions), ProfileDirectory(sessions, b"k" * 32)
+    users.create("Élise")
+    settings = {"host": "h", "port": 143, "security": "none", "insecure": False}
+    profiles.create(ProfileSpec("mine", "imap", settings, {}, "Élise", "Élise"), datetime.now(UTC))
+    profiles.create(ProfileSpec("ops", "imap", settings, {}, "Élise", ""), datetime.now(UTC))
+    users.rename("élise", "Elise M")
+    assert {p.name: p.owner for p in profiles.list()} == {"mine": "Elise M", "ops": ""}
