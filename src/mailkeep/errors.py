@@ -41,6 +41,12 @@ class InvalidInputError(MailkeepError):
     code = "invalid_input"
 
 
+class AccessDeniedError(MailkeepError):
+    """The caller lacks the privilege for what they asked."""
+
+    code = "access_denied"
+
+
 class ConflictError(MailkeepError):
     """The request conflicts with the current state (duplicate name, wrong store state)."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +44,7 @@ CONFIG_FILE = "mailkeep.json"
 KEY_FILE = "master.key"
 DATA_DIR_ENV = "MAILKEEP_HOME"
 DATABASE_URL_ENV = "MAILKEEP_DATABASE_URL"
+ARCHIVE_NAMES_TTL_SECONDS = 60.0
 
 
 def default_data_dir() -> Path:
@@ -90,7 +92,8 @@ class Runtime:
         migrate(self.engine)
         self.sessions = session_factory(self.engine)
         self.master_key = load_master_key(self.data_dir / KEY_FILE)
-        self.users = UserDirectory(self.sessions)
+        self._mail_archives: tuple[float, object, frozenset[str]] | None = None
+        self.users = UserDirectory(self.sessions, self._archives_with_mail)
         self.grants = ArchiveGrants(self.sessions)
         self.audit = AuditLog(self.sessions)
         self._pool: WorkerPool | None = None
@@ -123,6 +126,20 @@ class Runtime:
         if runtime.stores.current_id() is None:
             runtime.stores.create(StoreSpec(name=datetime.now(UTC).strftime("Archive %Y-%m")))
         return runtime
+
+    def _archives_with_mail(self) -> frozenset[str]:
+        """Names of the user archives holding messages in the enabled stores (for naming new
+        users' archives). Counting is a GROUP BY over every entry, so the answer is kept for a
+        minute while the set of stores stays the same: a CSV profile creating 500 users asks
+        500 times. Meanwhile new names can only come from imports into existing users'
+        archives, which are taken anyway (a deleted user's archive name is reserved)."""
+        now = time.monotonic()
+        stores = tuple((r.id, r.requested_state) for r in self.stores.records())
+        cached = self._mail_archives
+        if cached is None or cached[1] != stores or now - cached[0] > ARCHIVE_NAMES_TTL_SECONDS:
+            names = {a for store in self.stores.open_stores() for a in store.catalog.archives()}
+            cached = self._mail_archives = (now, stores, frozenset(names))
+        return cached[2]
 
     # -- settings ----------------------------------------------------------------------
 

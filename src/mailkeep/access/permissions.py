@@ -10,15 +10,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from mailkeep.access.browse import archive_counts
-from mailkeep.errors import MailkeepError, NotFoundError
+from mailkeep.errors import AccessDeniedError, NotFoundError
+from mailkeep.master.names import name_key
 from mailkeep.master.users import UserInfo
 from mailkeep.runtime import Runtime
 
-
-class AccessDeniedError(MailkeepError):
-    """The caller lacks the privilege for what they asked."""
-
-    code = "access_denied"
+__all__ = [
+    "AccessDeniedError",
+    "Principal",
+    "canonical_archive",
+    "known_archives",
+    "principal_for",
+]
 
 
 @dataclass(frozen=True)
@@ -29,8 +32,8 @@ class Principal:
     grants: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def _granted(self, archive: str) -> tuple[str, ...]:
-        lowered = archive.lower()
-        return next((p for a, p in self.grants.items() if a.lower() == lowered), ())
+        key = name_key(archive)
+        return next((p for a, p in self.grants.items() if name_key(a) == key), ())
 
     def can(self, archive: str, privilege: str = "read") -> bool:
         """True when the user holds ``privilege`` (read/write/delete) on ``archive``."""
@@ -39,7 +42,7 @@ class Principal:
         return privilege in self._granted(archive)
 
     def is_own(self, archive: str) -> bool:
-        return archive.lower() == self.user.archive.lower()
+        return name_key(archive) == name_key(self.user.archive)
 
     def readable_archives(self) -> frozenset[str] | None:
         """The archives this user may read; None means every archive (administrators)."""
@@ -79,8 +82,8 @@ def known_archives(
 
 def canonical_archive(runtime: Runtime, name: str) -> str:
     """The archive's stored spelling; NotFoundError when no such archive exists."""
-    lowered = name.lower()
+    key = name_key(name)
     for archive in known_archives(runtime):
-        if archive.lower() == lowered:
+        if name_key(archive) == key:
             return archive
     raise NotFoundError(f"Unknown user archive {name!r}.")

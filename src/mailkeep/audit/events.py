@@ -18,7 +18,9 @@ _EVENTS = {
     "user.created": "A user was created.",
     "user.updated": "A user's full name, email addresses or other properties changed.",
     "user.renamed": "A user was renamed (the user archive keeps its name).",
-    "user.deleted": "A user was deleted (the user archive is kept).",
+    "user.deleted": "A user was deleted (the user archive is kept and its name reserved).",
+    "user.archive_attached": "An administrator made a kept user archive a user's own archive "
+    "(the user's previous archive is kept).",
     "user.password_changed": "A user's password was set or changed.",
     "user.privileges_changed": "A user's global privileges changed.",
     "user.login_privileges_changed": "The interfaces a user may log on through changed.",

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from mailkeep.errors import InvalidInputError
+from mailkeep.master.names import name_key
 from mailkeep.master.users import UserInfo
 
 _HEADINGS = {
@@ -57,10 +58,10 @@ class UserSelection:
 
     def choose(self, users: list[UserInfo]) -> list[UserInfo]:
         """The selected users that have an email address (needed to open their mailbox)."""
-        wanted = {n.lower() for n in self.names}
+        wanted = {name_key(n) for n in self.names}
         chosen = []
         for user in users:
-            listed = user.name.lower() in wanted
+            listed = name_key(user.name) in wanted
             if (self.mode == "only" and not listed) or (self.mode == "except" and listed):
                 continue
             if user.emails:

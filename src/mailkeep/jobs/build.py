@@ -9,6 +9,7 @@ from typing import Any
 from mailkeep.errors import InvalidInputError
 from mailkeep.jobs.accounts import UserSelection
 from mailkeep.jobs.profiles import ProfileInfo
+from mailkeep.master.names import name_key
 from mailkeep.master.users import UserInfo
 from mailkeep.sources.connection import Credentials, Endpoint
 from mailkeep.sources.imap import FolderRules, ImapMailboxSource
@@ -110,10 +111,10 @@ def _routed(
     router = journal_router(book) if kind == "journal" else multidrop_router(book)
     unknown = UnknownRule.parse(settings.get("unknown", "skip"))
     if unknown.archive is not None:
-        known = {u.name.lower(): u.archive for u in users}
-        if unknown.archive.lower() not in known:
+        known = {name_key(u.name): u.archive for u in users}
+        if name_key(unknown.archive) not in known:
             raise InvalidInputError(f"--unknown names unknown user {unknown.archive!r}.")
-        unknown = UnknownRule(known[unknown.archive.lower()], unknown.folder)
+        unknown = UnknownRule(known[name_key(unknown.archive)], unknown.folder)
     return RoutedSource(mailbox, router, unknown)
 
 

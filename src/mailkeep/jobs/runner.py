@@ -4,7 +4,8 @@ One :class:`JobRunner` per process shares one Runtime (and so one open archive s
 jobs; the store serialises their writes. A job reads its source through the ordinary import
 pipeline, so everything it reports as archived is durable. After the import it applies moves
 seen at the source, then the profile's deletion rule (never by default, and only for mail the
-archive holds).
+archive holds). Before reading anything it checks again that the profile's owner may still file
+into every archive the profile reaches (``targets.py``): a refused run fails and files nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from mailkeep.jobs.ledger import DatabaseLedger
 from mailkeep.jobs.notify import SmtpRelay, send_notification
 from mailkeep.jobs.profiles import ProfileDirectory, ProfileInfo
 from mailkeep.jobs.results import JobOutcome, JobResults
+from mailkeep.jobs.targets import check_profile_targets, profile_owner
 from mailkeep.runtime import Runtime
 from mailkeep.sources.imap import ImapMailboxSource
 from mailkeep.sources.sync import RunProtocol
@@ -142,13 +144,17 @@ class JobRunner:
         from mailkeep.ingest.service import import_source  # heavy: parsers and extractors
 
         profile = run.profile
+        # Checked at every run, not only when saved: the owner may have lost privileges since.
+        users = self.runtime.users.list()
+        check_profile_targets(profile_owner(profile.owner, users), profile, users)
         if profile.settings.get("sync_directory"):
             self._sync_directory_first(protocol)
+            users = self.runtime.users.list()
         ledger = DatabaseLedger(self.runtime.sessions, profile.id)
         job = build_source(
             profile,
             self.profiles.secrets(profile.name),
-            self.runtime.users.list(),
+            users,
             ledger,
             protocol,
             run.should_stop,

@@ -6,11 +6,13 @@ the own one). Administrators read every archive (compliance settings may restric
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailkeep.errors import InvalidInputError, NotFoundError
 from mailkeep.master.models import ArchiveGrant, User
+from mailkeep.master.names import name_key
+from mailkeep.master.users import find_user
 
 ARCHIVE_PRIVILEGES = ("read", "write", "delete")
 
@@ -37,7 +39,7 @@ class ArchiveGrants:
 
     @staticmethod
     def _user(session: Session, name: str) -> User:
-        user = session.scalars(select(User).where(func.lower(User.name) == name.lower())).first()
+        user = find_user(session, name)
         if user is None:
             raise NotFoundError(f"Unknown user {name!r}.")
         return user
@@ -46,12 +48,12 @@ class ArchiveGrants:
         """Replace the user's privileges on one archive (an empty tuple removes the grant)."""
         with self._sessions.begin() as session:
             user = self._user(session, user_name)
-            session.execute(
-                delete(ArchiveGrant).where(
-                    ArchiveGrant.user_id == user.id,
-                    func.lower(ArchiveGrant.archive) == archive.lower(),
-                )
-            )
+            # Compared in Python by name key: SQL lower() misses non-ASCII archive names.
+            mine = session.scalars(select(ArchiveGrant).where(ArchiveGrant.user_id == user.id))
+            stale = [g.id for g in mine if name_key(g.archive) == name_key(archive)]
+            if stale:
+                session.execute(delete(ArchiveGrant).where(ArchiveGrant.id.in_(stale)))
+                session.flush()
             if privileges:
                 session.add(
                     ArchiveGrant(user_id=user.id, archive=archive, privileges=",".join(privileges))
@@ -71,10 +73,10 @@ class ArchiveGrants:
 
     def on_archive(self, archive: str) -> dict[str, tuple[str, ...]]:
         """{user name: privileges} of everyone granted access to one archive."""
-        query = (
-            select(User.name, ArchiveGrant.privileges)
-            .join(User, User.id == ArchiveGrant.user_id)
-            .where(func.lower(ArchiveGrant.archive) == archive.lower())
+        query = select(User.name, ArchiveGrant.archive, ArchiveGrant.privileges).join(
+            User, User.id == ArchiveGrant.user_id
         )
+        key = name_key(archive)
         with self._sessions() as session:
-            return {name: tuple(p.split(",")) for name, p in session.execute(query)}
+            rows = session.execute(query)
+            return {name: tuple(p.split(",")) for name, a, p in rows if name_key(a) == key}

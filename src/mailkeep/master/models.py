@@ -23,6 +23,7 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(255), unique=True)
+    name_key: Mapped[str] = mapped_column(String(255), unique=True)  # see master/names.py
     full_name: Mapped[str] = mapped_column(String(255), default="")
     emails: Mapped[str] = mapped_column(Text, default="")  # newline separated, primary first
     auth_mode: Mapped[str] = mapped_column(String(32), default="integrated")
@@ -32,6 +33,18 @@ class User(Base):
     privileges: Mapped[str] = mapped_column(Text, default="")  # comma separated
     archive: Mapped[str] = mapped_column(String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class ReservedArchive(Base):
+    """The name of a user archive no user holds any more (its user was deleted or given
+    another archive): a new user never gets it; an administrator may attach it to a user."""
+
+    __tablename__ = "reserved_archives"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    name_key: Mapped[str] = mapped_column(String(255), unique=True)
+    reserved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
 
 class StoreRecord(Base):

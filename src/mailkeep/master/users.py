@@ -1,6 +1,8 @@
 """Users of mailkeep: each has an own user archive named after the user at creation.
 
-Renaming a user later does not rename the archive; deleting a user keeps the archive.
+Renaming a user later does not rename the archive; deleting a user keeps the archive and
+reserves its name, so a new user of the same name gets a fresh archive (``archives.py``).
+Names are found by their key (NFC + case folding, ``names.py``), never by SQL ``lower()``.
 Passwords are hashed with argon2id (slow on purpose: callers in an event loop run these
 methods in a thread). Privileges on other users' archives are grants (see ``grants.py``).
 """
@@ -9,16 +11,25 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailkeep.errors import ConflictError, InvalidInputError, NotFoundError
-from mailkeep.master.models import AccessSession, User
+from mailkeep.master.archives import (
+    ArchivesWithMail,
+    attach_archive,
+    free_archive_name,
+    reserve_archive,
+    taken_archive_keys,
+)
+from mailkeep.master.models import AccessSession, ArchivingProfile, User
+from mailkeep.master.names import display_name, name_key
 
 PRIVILEGES = (
     "none",
@@ -160,11 +171,22 @@ def _check_name(name: str) -> None:
         raise InvalidInputError(f"Invalid user name {name!r}.")
 
 
-class UserDirectory:
-    """Creating, finding, changing and listing users in the master database."""
+def _no_archives() -> Iterable[str]:
+    return ()
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+
+class UserDirectory:
+    """Creating, finding, changing and listing users in the master database.
+
+    ``archives_with_mail`` names the archives holding messages in the stores (the Runtime
+    supplies it): a new user's archive never takes one of those names.
+    """
+
+    def __init__(
+        self, sessions: sessionmaker[Session], archives_with_mail: ArchivesWithMail = _no_archives
+    ) -> None:
         self._sessions = sessions
+        self._with_mail = archives_with_mail
 
     def create(
         self,
@@ -175,7 +197,9 @@ class UserDirectory:
         full_name: str = "",
         auth_mode: str = "integrated",
     ) -> UserInfo:
-        """Create a user and (implicitly) the user archive of the same name."""
+        """Create a user and (implicitly) a fresh user archive: named after the user unless that
+        name is taken by another archive (kept from a deleted user, say): then ``name (2)``."""
+        name = display_name(name)
         _check_name(name)
         emails = check_emails(emails)
         if auth_mode not in AUTH_MODES:
@@ -185,12 +209,13 @@ class UserDirectory:
                 raise ConflictError(f"A user named {name!r} already exists.")
             user = User(
                 name=name,
+                name_key=name_key(name),
                 full_name=full_name,
                 emails="\n".join(emails),
                 privileges=",".join(privileges),
                 password_hash=_hasher.hash(password) if password else "",
                 auth_mode=auth_mode,
-                archive=self._free_archive_name(session, name),
+                archive=free_archive_name(name, taken_archive_keys(session, self._with_mail)),
             )
             session.add(user)
         return _info(user)
@@ -199,24 +224,23 @@ class UserDirectory:
         """Create many users in one transaction, all or none (directory sync creates
         thousands: one query for the taken names instead of one per user)."""
         with self._sessions.begin() as session:
-            names = {n.lower() for n in session.scalars(select(User.name))}
-            taken = {a.lower() for a in session.scalars(select(User.archive))}
+            names = set(session.scalars(select(User.name_key)))
+            taken = taken_archive_keys(session, self._with_mail)
             rows = []
             for new in users:
-                _check_name(new.name)
+                name = display_name(new.name)
+                _check_name(name)
                 if new.auth_mode not in AUTH_MODES:
                     raise InvalidInputError(f"Unknown authentication mode {new.auth_mode!r}.")
-                if new.name.lower() in names:
-                    raise ConflictError(f"A user named {new.name!r} already exists.")
-                names.add(new.name.lower())
-                archive, n = new.name, 1
-                while archive.lower() in taken:
-                    n += 1
-                    archive = f"{new.name} ({n})"
-                taken.add(archive.lower())
+                if name_key(name) in names:
+                    raise ConflictError(f"A user named {name!r} already exists.")
+                names.add(name_key(name))
+                archive = free_archive_name(name, taken)
+                taken.add(name_key(archive))
                 rows.append(
                     User(
-                        name=new.name,
+                        name=name,
+                        name_key=name_key(name),
                         full_name=new.full_name,
                         emails="\n".join(check_emails(new.emails)),
                         privileges=",".join(new.privileges),
@@ -232,7 +256,7 @@ class UserDirectory:
     def update_many(self, users: list[UserRecord]) -> None:
         """Set full name, email addresses and DN of many users in one transaction, all or
         none (privileges and authentication mode are left as they are)."""
-        wanted = {u.name.lower(): u for u in users}
+        wanted = {name_key(u.name): u for u in users}
         names = list(wanted)
         with self._sessions.begin() as session:
             found = 0
@@ -241,10 +265,10 @@ class UserDirectory:
             rows = (
                 row
                 for chunk in chunks
-                for row in session.scalars(select(User).where(func.lower(User.name).in_(chunk)))
+                for row in session.scalars(select(User).where(User.name_key.in_(chunk)))
             )
             for row in rows:
-                record = wanted[row.name.lower()]
+                record = wanted[row.name_key]
                 row.full_name = record.full_name
                 row.emails = "\n".join(check_emails(record.emails))
                 row.distinguished_name = record.distinguished_name
@@ -253,19 +277,8 @@ class UserDirectory:
                 raise NotFoundError("Some users to update no longer exist.")
 
     @staticmethod
-    def _free_archive_name(session: Session, name: str) -> str:
-        """The user's name, unless a kept archive of a deleted user already has it."""
-        taken = {a.lower() for a in session.scalars(select(User.archive))}
-        candidate, n = name, 1
-        while candidate.lower() in taken:
-            n += 1
-            candidate = f"{name} ({n})"
-        return candidate
-
-    @staticmethod
     def _find(session: Session, name: str) -> User | None:
-        query = select(User).where(func.lower(User.name) == name.lower())
-        return session.scalars(query).first()
+        return find_user(session, name)
 
     def _require(self, session: Session, name: str) -> User:
         user = self._find(session, name)
@@ -274,7 +287,7 @@ class UserDirectory:
         return user
 
     def get(self, name: str) -> UserInfo:
-        """A user by name (case-insensitive); NotFoundError names the missing user."""
+        """A user by name (any case, any Unicode form); NotFoundError names the missing user."""
         with self._sessions() as session:
             return _info(self._require(session, name))
 
@@ -352,20 +365,41 @@ class UserDirectory:
         return _info(user)
 
     def rename(self, name: str, new_name: str) -> UserInfo:
-        """Rename a user; the user archive keeps its name."""
+        """Rename a user; the user archive keeps its name and the user keeps their archiving
+        profiles (a profile acts for its owner, found by name at every run)."""
+        new_name = display_name(new_name)
         _check_name(new_name)
         with self._sessions.begin() as session:
             user = self._require(session, name)
             other = self._find(session, new_name)
             if other is not None and other.id != user.id:
                 raise ConflictError(f"A user named {new_name!r} already exists.")
-            user.name = new_name
+            owned = session.scalars(select(ArchivingProfile).where(ArchivingProfile.owner != ""))
+            for profile in owned:
+                if name_key(profile.owner) == user.name_key:
+                    profile.owner = new_name
+            user.name, user.name_key = new_name, name_key(new_name)
         return _info(user)
 
     def delete(self, name: str) -> UserInfo:
-        """Delete a user (and their sessions and grants); the user archive is kept."""
+        """Delete a user (and their sessions and grants); the user archive is kept and its name
+        reserved, so that a new user of the same name cannot read it."""
         with self._sessions.begin() as session:
             user = self._require(session, name)
             info = _info(user)
+            reserve_archive(session, user.archive)
             session.delete(user)
         return info
+
+    def attach_archive(self, name: str, archive: str) -> tuple[UserInfo, str]:
+        """Give a user a kept archive (of a deleted user, say) as their own archive; the user's
+        previous archive is kept and reserved. Returns the user and the previous archive."""
+        with self._sessions.begin() as session:
+            user = self._require(session, name)
+            previous = attach_archive(session, user, archive, self._with_mail)
+        return _info(user), previous
+
+
+def find_user(session: Session, name: str) -> User | None:
+    """The user called ``name`` (compared by name key: any case, any Unicode form)."""
+    return session.scalars(select(User).where(User.name_key == name_key(name))).first()

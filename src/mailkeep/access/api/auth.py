@@ -16,11 +16,12 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from mailkeep.access.authenticate import authenticate, logon_refusal
 from mailkeep.access.web.throttle import LoginThrottle
 from mailkeep.master.models import User
+from mailkeep.master.names import name_key
 from mailkeep.master.users import UserInfo
 from mailkeep.runtime import Runtime
 
@@ -97,7 +98,7 @@ class Authenticator:
         if not name or not password:
             return None
         query = select(User.id, User.password_hash, User.auth_mode).where(
-            func.lower(User.name) == name.lower()
+            User.name_key == name_key(name)
         )
         with self._runtime.sessions() as session:
             row = session.execute(query).first()

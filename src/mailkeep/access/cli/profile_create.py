@@ -16,6 +16,7 @@ from mailkeep.jobs.accounts import UserSelection, read_accounts_csv
 from mailkeep.jobs.profiles import ProfileDirectory, ProfileSpec
 from mailkeep.jobs.schedule import HELP as SCHEDULE_HELP
 from mailkeep.jobs.specs import folder_settings, server_settings
+from mailkeep.jobs.targets import check_profile_targets
 from mailkeep.runtime import Runtime
 from mailkeep.sources.routing import UnknownRule
 
@@ -68,6 +69,9 @@ def _save(ctx: typer.Context, spec: ProfileSpec, json: bool, rt: Runtime | None 
             final = ProfileSpec(**{**spec.__dict__, "archive": spec_archive})
         else:
             final = spec
+        # The operator at the command line administers the server (actor None): the check
+        # still refuses targets that do not exist, such as --unknown archive:NOBODY.
+        check_profile_targets(None, final, opened.users.list())
         profiles = ProfileDirectory(opened.sessions, opened.master_key)
         return profiles.create(final, datetime.now(UTC)).as_dict()
 

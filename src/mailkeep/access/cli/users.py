@@ -199,3 +199,17 @@ def delete(ctx: typer.Context, name: str, json: bool = JsonOption) -> None:
         user = rt.users.delete(name)
         rt.audit.record("user.deleted", "cli", target=user.name)
     _done(user, json, f"Deleted user {user.name}; the archive {user.archive} is kept.")
+
+
+@app.command("attach-archive")
+@guarded
+def attach_archive(ctx: typer.Context, name: str, archive: str, json: bool = JsonOption) -> None:
+    """Make a kept user archive (of a deleted user, say) this user's own archive; the user's
+    previous archive is kept."""
+    with runtime(ctx) as rt:
+        user, previous = rt.users.attach_archive(name, archive)
+        rt.audit.record(
+            "user.archive_attached", "cli", target=user.name, archive=user.archive,
+            previous=previous,
+        )  # fmt: skip
+    _done(user, json, f"{user.name}'s archive is now {user.archive} (was {previous}).")

@@ -16,6 +16,8 @@ from mailkeep.access.api.timezones import shown_in
 from mailkeep.errors import InvalidInputError, NotFoundError
 from mailkeep.jobs.profiles import ProfileInfo
 from mailkeep.jobs.results import JobOutcome
+from mailkeep.jobs.targets import check_profile_targets
+from mailkeep.master.names import name_key
 
 PROFILE_ID = Arg("id", "number", help="Profile id (GetProfiles lists them).")
 _POLL_SECONDS = 0.5
@@ -69,6 +71,10 @@ def create_profile(call: Call) -> dict[str, Any]:
     if call.args.get("raw") is False:
         raise InvalidInputError("CreateProfile takes raw properties only: pass raw=true.")
     spec = spec_from_raw(call.runtime, call.get("properties"), call.actor)
+    users = call.runtime.users.list()
+    # The management shell's operator (no user of that name) administers the server.
+    actor = next((u for u in users if name_key(u.name) == name_key(call.actor)), None)
+    check_profile_targets(actor, spec, users)
     created = call.runtime.jobs.profiles.create(spec, datetime.now(UTC))
     call.audit("profile.created", created.name, kind=created.kind)
     return raw_profile(created)

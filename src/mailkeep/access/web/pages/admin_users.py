@@ -1,5 +1,6 @@
 """Administrators manage users: create, change properties and privileges, set passwords,
-grant access to archives, rename and delete (the user archive is always kept)."""
+grant access to archives, rename and delete (the user archive is always kept), and attach a
+kept archive (of a deleted user) to a user."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from mailkeep.access.web.context import WebContext, web
 from mailkeep.access.web.guard import Visit, admin_visit, client_address, form_text
 from mailkeep.errors import InvalidInputError, MailkeepError
 from mailkeep.master.grants import parse_archive_privileges
+from mailkeep.master.names import name_key, same_name
 from mailkeep.master.users import AUTH_MODES, PRIVILEGES
 
 EDITABLE_PRIVILEGES = tuple(p for p in PRIVILEGES if p != "none")
@@ -66,10 +68,13 @@ async def create_user(request: Request) -> Response:
 
 def _user_values(context: WebContext, name: str) -> dict[str, Any]:
     user = context.runtime.users.get(name)
+    archives = list(known_archives(context.runtime))
+    held = {name_key(u.archive) for u in context.runtime.users.list()}
     return {
         "user": user,
         "grants": context.runtime.grants.of_user(user.id),
-        "archives": list(known_archives(context.runtime)),
+        "archives": archives,
+        "kept_archives": [a for a in archives if name_key(a) not in held],
         "privileges": EDITABLE_PRIVILEGES,
         "auth_modes": AUTH_MODES,
     }
@@ -112,8 +117,13 @@ def _apply(context: WebContext, admin: str, name: str, form: FormData, address: 
     elif action == "rename":
         name = users.rename(name, form_text(form, "new_name")).name
         audit.record("user.renamed", admin, address, name)
+    elif action == "attach_archive":
+        user, previous = users.attach_archive(name, form_text(form, "archive"))
+        audit.record(
+            "user.archive_attached", admin, address, name, archive=user.archive, previous=previous
+        )
     elif action == "delete":
-        if name.lower() == admin.lower():
+        if same_name(name, admin):
             raise InvalidInputError("You cannot delete your own user.")
         users.delete(name)
         audit.record("user.deleted", admin, address, name)

@@ -25,6 +25,7 @@ from mailkeep.jobs.accounts import read_accounts_csv
 from mailkeep.jobs.check import check_profile
 from mailkeep.jobs.profiles import KINDS, ProfileInfo, ProfileSpec
 from mailkeep.jobs.specs import csv_spec_from_values, spec_from_values
+from mailkeep.jobs.targets import check_profile_targets
 
 KIND_TITLES = {
     "imap": "One IMAP mailbox",
@@ -107,11 +108,14 @@ def _field(form: FormData) -> Any:
 def _spec(context: WebContext, current: Visit, kind: str, form: FormData) -> ProfileSpec:
     value = _field(form)
     archive = value("archive") or current.user.archive
-    if archive not in _targets(context, current):
-        raise InvalidInputError("You may archive only into your own archive.")
     if kind == "imap-csv":
-        return _csv_spec(context, current, value)
-    return spec_from_values(kind, value, archive, current.user.name)
+        spec = _csv_spec(context, current, value)
+    else:
+        spec = spec_from_values(kind, value, archive, current.user.name)
+    check_profile_targets(current.user, spec, context.runtime.users.list())
+    if spec.archive is not None and spec.archive not in _targets(context, current):
+        raise InvalidInputError(f"Unknown user archive {spec.archive!r}.")
+    return spec
 
 
 def _csv_spec(context: WebContext, current: Visit, value: Any) -> ProfileSpec:
