@@ -189,7 +189,14 @@ def test_create_profile_raw_run_it_and_delete_it(admin: WireClient) -> None:
         ({"serverSideExecution": {"automatic": True, "automaticSchedule": "often"}}, "schedule"),
         ({"owner": "nobody-here"}, "Unknown user 'nobody-here'"),
         (
-            {"details": {"host": "h", "password": "p", "username": "a", "targetUserFolder": "ghost"}},
+            {
+                "details": {
+                    "host": "h",
+                    "password": "p",
+                    "username": "a",
+                    "targetUserFolder": "ghost",
+                }
+            },
             "ghost",
         ),
     ],
