@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -72,7 +73,25 @@ class AuditLog:
             query = query.where(AuditEvent.name.startswith(name_prefix))
         with self._sessions() as session:
             rows = list(session.scalars(query))
-        return [
-            AuditRecord(r.id, r.at, r.name, r.actor, r.address, r.target, json.loads(r.detail))
-            for r in rows
-        ]
+        return [_record(r) for r in rows]
+
+    def latest(self, event: str, targets: Iterable[str]) -> dict[str, AuditRecord]:
+        """{target: its newest ``event``} for those of ``targets`` that have one."""
+        found: dict[str, AuditRecord] = {}
+        with self._sessions() as session:
+            for target in targets:
+                query = (
+                    select(AuditEvent)
+                    .where(AuditEvent.name == check_event(event), AuditEvent.target == target)
+                    .order_by(AuditEvent.id.desc())
+                    .limit(1)
+                )
+                if (row := session.scalars(query).first()) is not None:
+                    found[target] = _record(row)
+        return found
+
+
+def _record(row: AuditEvent) -> AuditRecord:
+    return AuditRecord(
+        row.id, row.at, row.name, row.actor, row.address, row.target, json.loads(row.detail)
+    )

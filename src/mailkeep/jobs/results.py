@@ -118,6 +118,17 @@ class JobResults:
         with self._sessions() as session:
             return [_outcome(r) for r in session.scalars(query)]
 
+    def with_status(self, statuses: tuple[str, ...], limit: int = 10) -> list[JobOutcome]:
+        """The newest results whose status is one of ``statuses``, newest first."""
+        query = (
+            select(JobResult)
+            .where(JobResult.status.in_(statuses))
+            .order_by(JobResult.id.desc())
+            .limit(limit)
+        )
+        with self._sessions() as session:
+            return [_outcome(r) for r in session.scalars(query)]
+
     def list(self, profile: str | None = None, limit: int = 50) -> list[JobOutcome]:
         """The newest results first, optionally for one profile."""
         query = select(JobResult).order_by(JobResult.id.desc()).limit(limit)

@@ -21,6 +21,7 @@ from mailkeep.jobs.cleanup import apply_moves, archived_check, delete_at_source
 from mailkeep.jobs.ledger import DatabaseLedger
 from mailkeep.jobs.notify import SmtpRelay, send_notification
 from mailkeep.jobs.profiles import ProfileDirectory, ProfileInfo
+from mailkeep.jobs.progress import JobProgress, ProgressSnapshot
 from mailkeep.jobs.results import JobOutcome, JobResults
 from mailkeep.runtime import Runtime
 from mailkeep.sources.imap import ImapMailboxSource
@@ -41,6 +42,10 @@ class _Run:
     deadline: float | None = None
     timed_out: bool = False
     fatal: str = ""
+    progress: JobProgress = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.progress = JobProgress(self.profile.name)
 
     def should_stop(self) -> bool:
         if self.deadline is not None and time.monotonic() > self.deadline:
@@ -66,6 +71,12 @@ class JobRunner:
         """Names of the profiles running now."""
         with self._lock:
             return sorted(self._running)
+
+    def progress(self) -> list[ProgressSnapshot]:
+        """How far each running job has got, oldest first."""
+        with self._lock:
+            runs = list(self._running.values())
+        return sorted((r.progress.snapshot() for r in runs), key=lambda s: s.started_at)
 
     def cancel(self, name: str) -> bool:
         """Ask a running job to stop after the message it is reading; False if not running."""
@@ -149,8 +160,11 @@ class JobRunner:
             run.should_stop,
             self.runtime.setting("jobs.connection_timeout_seconds"),
         )
+        run.progress.total, run.progress.unit = job.source.estimate(), job.source.estimate_unit
         try:
-            result = import_source(self.runtime, job.source, job.archive, None, job.source.confirm)
+            result = import_source(
+                self.runtime, job.source, job.archive, run.progress.update, job.source.confirm
+            )
         finally:
             ledger.flush()
         outcome.archived, outcome.duplicates = result.archived, result.duplicates

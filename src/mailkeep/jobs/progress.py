@@ -1,0 +1,74 @@
+"""How far a running job has got: messages read, the source's estimate, rate and ETA.
+
+Updated by the import pipeline's writer thread after each batch and read by the dashboard,
+so one snapshot is taken under a lock rather than field by field.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+
+@dataclass(frozen=True)
+class ProgressSnapshot:
+    """A running job as the dashboard shows it."""
+
+    profile: str
+    started_at: datetime
+    seen: int
+    total: int | None
+    unit: str  # what ``done`` and ``total`` count: "messages" or "bytes"
+    done: int
+    elapsed_seconds: float
+
+    @property
+    def share(self) -> float | None:
+        """Fraction done (0..1), when the source could estimate its size."""
+        if not self.total:
+            return None
+        return min(1.0, self.done / self.total)
+
+    @property
+    def rate(self) -> float:
+        """Messages per second so far."""
+        return self.seen / self.elapsed_seconds if self.elapsed_seconds > 0 else 0.0
+
+    @property
+    def eta_seconds(self) -> float | None:
+        """Seconds left at the rate so far; None while unknown."""
+        share = self.share
+        if share is None or share <= 0 or self.elapsed_seconds <= 0:
+            return None
+        return self.elapsed_seconds * (1 - share) / share
+
+
+@dataclass
+class JobProgress:
+    """The live counters of one job."""
+
+    profile: str
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    total: int | None = None
+    unit: str = "messages"
+    _started: float = field(default_factory=time.monotonic)
+    _seen: int = 0
+    _done: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def update(self, seen: int, done: int) -> None:
+        """The import pipeline's progress callback: (messages seen, messages or bytes done)."""
+        with self._lock:
+            self._seen = seen
+            self._done = done if self.unit == "bytes" else seen
+
+    def snapshot(self) -> ProgressSnapshot:
+        """The counters now."""
+        with self._lock:
+            seen, done = self._seen, self._done
+        elapsed = time.monotonic() - self._started
+        return ProgressSnapshot(
+            self.profile, self.started_at, seen, self.total, self.unit, done, elapsed
+        )
