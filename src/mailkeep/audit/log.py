@@ -75,6 +75,18 @@ class AuditLog:
             rows = list(session.scalars(query))
         return [_record(r) for r in rows]
 
+    def recent_excluding(self, names: Iterable[str], limit: int = 20) -> list[AuditRecord]:
+        """The newest events first, leaving out the events named (routine ones such as
+        ``api.called``, which monitoring checks record every few minutes)."""
+        query = (
+            select(AuditEvent)
+            .where(AuditEvent.name.not_in([check_event(n) for n in names]))
+            .order_by(AuditEvent.id.desc())
+            .limit(limit)
+        )
+        with self._sessions() as session:
+            return [_record(r) for r in session.scalars(query)]
+
     def latest(self, event: str, targets: Iterable[str]) -> dict[str, AuditRecord]:
         """{target: its newest ``event``} for those of ``targets`` that have one."""
         found: dict[str, AuditRecord] = {}
