@@ -113,7 +113,7 @@ def test_dashboard_shows_growth_and_events(client_factory: Make) -> None:
     page = admin.get("/admin").text
     assert "Archive growth by mail date" in page
     assert "<rect" in page
-    assert "A user logged on" in page  # the event in words (tests/integration/web/test_dashboard.py)
+    assert "A user logged on" in page  # events in words: see test_dashboard.py
 
 
 def test_indexed_attachment_types(web_archive: WebArchive, client_factory: Make) -> None:
