@@ -14,10 +14,10 @@ from mailkeep.audit.events import EVENTS
 from mailkeep.audit.log import AuditRecord
 from mailkeep.jobs.results import JobOutcome
 
-# Chart canvas (SVG user units); the page scales it to its width.
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 64, 72, 16, 30
-MAX_YEAR_LABELS = 12
+# Chart canvas (SVG user units); the page scales it to its width. Phones get a narrower
+# canvas (same height) so that its 12-unit text stays readable when scaled down.
+WIDTH, NARROW_WIDTH, HEIGHT = 640, 360, 260
+LEFT, RIGHT, TOP, BOTTOM = 56, 64, 16, 30
 
 
 @dataclass(frozen=True)
@@ -50,23 +50,28 @@ class Chart:
     message_ticks: list[Tick]
     size_ticks: list[Tick]
     summary: str
-    width: int = WIDTH
+    width: int
     height: int = HEIGHT
     plot_left: int = LEFT
-    plot_right: int = WIDTH - RIGHT
     label_y: int = HEIGHT - 10
 
+    @property
+    def plot_right(self) -> int:
+        """Where the plot ends and the size axis' labels begin."""
+        return self.width - RIGHT
 
-def growth_chart(growth: Growth) -> Chart | None:
-    """The geometry of the growth chart; None when no message has a usable date."""
+
+def growth_chart(growth: Growth, width: int = WIDTH) -> Chart | None:
+    """The geometry of the growth chart ``width`` units wide; None when no message has a
+    usable date."""
     if not growth.years:
         return None
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    plot_w, plot_h = width - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     base = TOP + plot_h
     band = plot_w / len(growth.years)
     peak = max(y.messages for y in growth.years) or 1
     total = growth.years[-1].cumulative_bytes or 1
-    step = math.ceil(len(growth.years) / MAX_YEAR_LABELS)
+    step = math.ceil(len(growth.years) / (plot_w // 42))  # a year label needs ~42 units
     bars, points = [], []
     for i, year in enumerate(growth.years):
         height = plot_h * year.messages / peak
@@ -86,6 +91,7 @@ def growth_chart(growth: Growth) -> Chart | None:
         [Tick(round(base - plot_h * t, 1), f"{round(peak * t):,}") for t in ticks],
         [Tick(round(base - plot_h * t, 1), human_size(round(total * t))) for t in ticks],
         _summary(growth),
+        width,
     )
 
 
@@ -151,6 +157,7 @@ class EventView:
     at: datetime
     when: str
     actor: Link
+    address: str
     what: str
     target: Link
     detail: str
@@ -165,6 +172,7 @@ def event_view(record: AuditRecord, users: set[str], stores: dict[str, str]) -> 
         record.at,
         when(record.at),
         actor,
+        record.address,
         description,
         _target(record, users, stores),
         _detail(record),

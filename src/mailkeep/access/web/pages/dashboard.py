@@ -21,6 +21,8 @@ from starlette.routing import Route
 from mailkeep.access.statistics import ArchiveTotal, disk_space
 from mailkeep.access.web.context import WebContext, human_size, web
 from mailkeep.access.web.dashboard_view import (
+    NARROW_WIDTH,
+    Chart,
     duration,
     event_view,
     failure_reason,
@@ -183,7 +185,7 @@ def collect(context: WebContext, sort: ArchiveSort) -> dict[str, Any]:
         "store_count": len(records),
         "user_count": len(users),
         "growth": context.statistics.growth(),
-        "chart": growth_chart(context.statistics.growth()),
+        "charts": _charts(context),
         "sort": sort,
         "running": running_work(context),
         "failures": recent_failures(context),
@@ -192,6 +194,13 @@ def collect(context: WebContext, sort: ArchiveSort) -> dict[str, Any]:
         "events": [event_view(e, users, stores) for e in events],
         "user_names": users,
     }
+
+
+def _charts(context: WebContext) -> dict[str, Chart]:
+    """The growth chart for wide screens and for phones (the page shows one of them)."""
+    growth = context.statistics.growth()
+    charts = {"wide": growth_chart(growth), "narrow": growth_chart(growth, NARROW_WIDTH)}
+    return {kind: chart for kind, chart in charts.items() if chart is not None}
 
 
 async def dashboard(request: Request) -> Response:
