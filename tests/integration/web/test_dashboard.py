@@ -206,3 +206,17 @@ def test_disk_space_of_data_directory_and_store(
 def _no_leftover_jobs(web_archive: WebArchive) -> Iterator[None]:
     yield
     wait_for(lambda: not web_archive.runtime.jobs.running(), "jobs to end")
+
+
+def test_cli_verify_of_a_damaged_store_shows_problems(
+    web_archive: WebArchive, client_factory: Make
+) -> None:
+    from tests.integration.test_cli import mk
+
+    (container,) = web_archive.data_dir.glob("stores/*/content/*.mkc")
+    damaged = bytearray(container.read_bytes())
+    damaged[len(damaged) // 2] ^= 0xFF  # inside some message's record
+    container.write_bytes(bytes(damaged))
+    mk(web_archive.data_dir, "store", "verify", ok=False)
+    (row,) = table(client_factory("admin").get("/admin").text, "verify-table")
+    assert row[1].startswith("just now by cli") and row[2] == "problems found"

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from mailkeep.access.stores import store_info
+from mailkeep.access.stores import record_verified, store_info
 from mailkeep.access.web.context import WebContext, web
 from mailkeep.access.web.guard import admin_visit, client_address, form_text
 from mailkeep.access.web.tasks import Task
@@ -37,10 +37,7 @@ def _store_work(
     store = context.runtime.stores.open(store_id)
     if action == "verify":
         report = verify_store(store)
-        problems = len(report.corrupt) + len(report.missing) + len(report.orphaned)
-        context.runtime.audit.record(
-            "store.verified", admin, target=str(store_id), ok=report.ok, problems=problems
-        )
+        record_verified(context.runtime, store_id, report, admin)
         return report.as_dict()
     task.total = store.catalog.counts().messages
 
