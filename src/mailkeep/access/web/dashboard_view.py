@@ -229,5 +229,5 @@ def failure_reason(outcome: JobOutcome) -> str:
     errors = [e.get("message", "") for e in outcome.protocol or [] if e.get("level") == "error"]
     if not errors:
         return f"{outcome.failed:,} messages not archived" if outcome.failed else outcome.status
-    more = f" (and {len(errors) - 1} more errors)" if len(errors) > 1 else ""
+    more = f" (and {_plural(len(errors) - 1, 'more error')})" if len(errors) > 1 else ""
     return f"{errors[0][:300]}{more}"
