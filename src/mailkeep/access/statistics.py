@@ -8,6 +8,7 @@ combined here. Those aggregates scan every entry (about a second per million on 
 
 from __future__ import annotations
 
+import logging
 import shutil
 import threading
 import time
@@ -22,6 +23,7 @@ from mailkeep.master.models import StoreRecord
 from mailkeep.runtime import Runtime
 from mailkeep.store.registry import StoreRegistry
 
+log = logging.getLogger("mailkeep.web")
 _EPOCH = date(1970, 1, 1)
 EARLIEST_YEAR = 1980  # a Date before this is a broken header, not an old message
 
@@ -153,26 +155,47 @@ def _space(label: str, path: Path) -> DiskSpace:
 
 
 class _Expiring(Generic[T]):
-    """One value recomputed at most every ``ttl`` seconds (concurrent callers of an expired
-    value wait for one computation rather than each scanning the stores)."""
+    """One value recomputed when older than ``ttl`` seconds. Only the first caller waits for
+    it; later callers get the value they had while a background thread recomputes an expired
+    one, so no page view pays for a scan of a large archive once the first has."""
 
     def __init__(self, compute: Callable[[], T], ttl: float) -> None:
         self._compute = compute
         self._ttl = ttl
         self._value: tuple[float, T] | None = None
+        self._refreshing = False
         self._lock = threading.Lock()
+        self._first = threading.Lock()  # one computation of the first value at a time
 
     def get(self) -> T:
         with self._lock:
-            now = time.monotonic()
-            if self._value is None or now - self._value[0] >= self._ttl:
-                self._value = (now, self._compute())
+            known = self._value
+            if known is not None:
+                if time.monotonic() - known[0] >= self._ttl and not self._refreshing:
+                    self._refreshing = True
+                    threading.Thread(target=self._refresh, daemon=True).start()
+                return known[1]
+        with self._first:
+            if self._value is None:
+                self._value = (time.monotonic(), self._compute())
             return self._value[1]
+
+    def _refresh(self) -> None:
+        try:
+            fresh = (time.monotonic(), self._compute())
+            with self._lock:
+                self._value = fresh
+        except Exception:  # the page keeps the figures it has; the next expiry tries again
+            log.exception("refreshing the dashboard's statistics failed")
+        finally:
+            with self._lock:
+                self._refreshing = False
 
 
 class DashboardStatistics:
-    """The store-wide aggregates of the dashboard, each kept for ``ttl`` seconds: figures may
-    lag behind archiving by that much, which a page of trends and totals can afford."""
+    """The store-wide aggregates of the dashboard, each refreshed when older than ``ttl``
+    seconds: figures may lag behind archiving by that much (plus one computation), which a
+    page of trends and totals can afford."""
 
     def __init__(self, stores: StoreRegistry, ttl: float = 60.0) -> None:
         self._archives = _Expiring(lambda: archive_totals(stores), ttl)
