@@ -218,7 +218,11 @@ def _detail(record: AuditRecord) -> str:
             continue
         value = record.detail[key]
         if key == "ok":
-            parts.append("no problems found" if value else "problems found")
+            problems = record.detail.get("problems")
+            found = f"{problems} problems found" if problems else "problems found"
+            parts.append("no problems found" if value else found)
+        elif key == "problems":
+            continue  # said with "ok"
         else:
             parts.append(f"{key.replace('_', ' ')} {value}")
     return "; ".join(parts)[:200]

@@ -97,7 +97,9 @@ def test_events_link_to_what_still_exists() -> None:
     assert (gone.target.text, gone.target.href, gone.actor.href) == ("dave", "", "")
     verified = event_view(_record("store.verified", "1", ok=False, problems=2), users, stores)
     assert verified.target.href == "/admin/stores#store-1"
-    assert verified.detail == "problems found; problems 2"
+    assert verified.detail == "2 problems found"
+    clean = event_view(_record("store.verified", "1", ok=True, problems=0), users, stores)
+    assert clean.detail == "no problems found"
     run = event_view(_record("profile.run", "a b/c"), users, stores)
     assert run.target.href == "/profiles/a%20b%2Fc"
     login = event_view(_record("login.succeeded", "", channel="web"), users, stores)
