@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -23,13 +24,18 @@ class ProgressSnapshot:
     unit: str  # what ``done`` and ``total`` count: "messages" or "bytes"
     done: int
     elapsed_seconds: float
+    mailboxes: int = 0  # mailboxes the job reads one after another (0: one source)
+    mailbox: int = 0  # the one being read (1-based; 0 before the first)
 
     @property
     def share(self) -> float | None:
-        """Fraction done (0..1), when the source could estimate its size."""
-        if not self.total:
-            return None
-        return min(1.0, self.done / self.total)
+        """Fraction done (0..1): by the source's estimate of its size or, for a job over many
+        mailboxes, by the mailboxes finished; None when neither is known."""
+        if self.total:
+            return min(1.0, self.done / self.total)
+        if self.mailboxes > 1:
+            return max(0, self.mailbox - 1) / self.mailboxes
+        return None
 
     @property
     def rate(self) -> float:
@@ -57,6 +63,12 @@ class JobProgress:
     _seen: int = 0
     _done: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _mailboxes: int = 0
+    _mailbox: Callable[[], int] = lambda: 0
+
+    def follow_mailboxes(self, count: int, current: Callable[[], int]) -> None:
+        """Measure progress by mailboxes too: ``current()`` is the one being read (1-based)."""
+        self._mailboxes, self._mailbox = count, current
 
     def update(self, seen: int, done: int) -> None:
         """The import pipeline's progress callback: (messages seen, messages or bytes done)."""
@@ -70,5 +82,6 @@ class JobProgress:
             seen, done = self._seen, self._done
         elapsed = time.monotonic() - self._started
         return ProgressSnapshot(
-            self.profile, self.started_at, seen, self.total, self.unit, done, elapsed
-        )
+            self.profile, self.started_at, seen, self.total, self.unit, done, elapsed,
+            self._mailboxes, self._mailbox(),
+        )  # fmt: skip

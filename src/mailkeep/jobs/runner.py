@@ -25,6 +25,7 @@ from mailkeep.jobs.progress import JobProgress, ProgressSnapshot
 from mailkeep.jobs.results import JobOutcome, JobResults
 from mailkeep.runtime import Runtime
 from mailkeep.sources.imap import ImapMailboxSource
+from mailkeep.sources.multi import MultiMailboxSource
 from mailkeep.sources.sync import RunProtocol
 
 log = logging.getLogger("mailkeep.jobs")
@@ -161,6 +162,8 @@ class JobRunner:
             self.runtime.setting("jobs.connection_timeout_seconds"),
         )
         run.progress.total, run.progress.unit = job.source.estimate(), job.source.estimate_unit
+        if isinstance(multi := job.source, MultiMailboxSource):
+            run.progress.follow_mailboxes(len(multi.mailboxes), lambda: multi.started)
         try:
             result = import_source(
                 self.runtime, job.source, job.archive, run.progress.update, job.source.confirm

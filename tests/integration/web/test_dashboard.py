@@ -129,6 +129,29 @@ def test_failed_and_running_jobs(web_archive: WebArchive, client_factory: Make) 
     assert "/profiles/silent#result-" in section(page, "failures-h")
 
 
+def test_a_job_over_many_mailboxes_shows_which_one_it_reads(
+    web_archive: WebArchive, client_factory: Make
+) -> None:
+    runtime, admin = web_archive.runtime, client_factory("admin")
+    logins = [f"user{n}@example.com" for n in range(3)]
+    with silent_imap_server() as (port, hang_up):
+        accounts = [{"login": x, "email": x, "user": "alice"} for x in logins]
+        settings = {"host": "127.0.0.1", "port": port, "security": "none", "insecure": False,
+                    "accounts": accounts}  # fmt: skip
+        create(
+            runtime, "many", "imap-csv", settings, None, {"passwords": dict.fromkeys(logins, "pw")}
+        )
+        runtime.jobs.start("many")
+        running = wait_for(
+            lambda: "Job many" in (s := section(admin.get("/admin").text, "running-h")) and s,
+            "the running job on the dashboard",
+        )
+        assert "mailbox 1 of 3" in running and 'value="0.000"' in running
+        assert "time left unknown" in running  # nothing finished yet to measure by
+        hang_up()
+        wait_for(lambda: not runtime.jobs.running(), "the job to end")
+
+
 @contextmanager
 def silent_imap_server() -> Iterator[tuple[int, Callable[[], None]]]:
     """A TCP server that accepts connections and never greets: a job on it stays running

@@ -128,3 +128,17 @@ def test_job_progress_rate_and_eta_follow_the_counters() -> None:
     by_bytes.update(7, 500)
     assert (by_bytes.snapshot().seen, by_bytes.snapshot().share) == (7, 0.5)
     assert JobProgress("imap").snapshot().eta_seconds is None  # no estimate: no ETA
+
+
+def test_job_over_many_mailboxes_measures_by_mailboxes_finished() -> None:
+    reading = [0]
+    progress = JobProgress("all-staff")
+    progress.follow_mailboxes(4, lambda: reading[0])
+    assert progress.snapshot().share == 0  # before the first mailbox
+    reading[0] = 1
+    progress.update(30, 30)
+    assert progress.snapshot().share == 0 and progress.snapshot().eta_seconds is None
+    reading[0] = 3  # two finished
+    snap = progress.snapshot()
+    assert (snap.mailbox, snap.mailboxes, snap.share) == (3, 4, 0.5)
+    assert snap.eta_seconds == pytest.approx(snap.elapsed_seconds)

@@ -115,6 +115,8 @@ def _job_work(job: ProgressSnapshot) -> RunningWork:
         done += f"; {human_size(job.done)} of {human_size(job.total)}"
     elif job.total:
         done += f" of about {job.total:,}"
+    if job.mailboxes > 1:
+        done += f"; mailbox {max(1, job.mailbox):,} of {job.mailboxes:,}"
     started = when(job.started_at)
     eta = duration(job.eta_seconds)
     return RunningWork(
