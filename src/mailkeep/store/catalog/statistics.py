@@ -20,9 +20,18 @@ class CatalogStatistics:
     def archive_totals(self) -> dict[str, tuple[int, int]]:
         """{user archive: (messages, bytes of mail)}."""
         e = self._entries.c
-        query = select(e.archive, func.count(), func.sum(e.size)).group_by(e.archive)
         with self.engine.connect() as conn:
-            return {a: (int(n), int(b or 0)) for a, n, b in conn.execute(query)}
+            if self.engine.dialect.name == "sqlite":
+                # SQLite would walk the (archive, folder) index and look up every row's size
+                # in entry-id order: 3.5 times slower than reading the table once at a
+                # million entries. NOT INDEXED has no SQLAlchemy spelling.
+                rows = conn.exec_driver_sql(
+                    "SELECT archive, count(*), sum(size) FROM entries NOT INDEXED GROUP BY archive"
+                )
+            else:
+                query = select(e.archive, func.count(), func.sum(e.size)).group_by(e.archive)
+                rows = conn.execute(query)
+            return {a: (int(n), int(b or 0)) for a, n, b in rows}
 
     def per_day_by_mail_date(self) -> dict[int | None, tuple[int, int]]:
         """{day of the message's own Date (days since 1970-01-01 UTC; None when the message
