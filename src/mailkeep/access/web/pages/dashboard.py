@@ -33,6 +33,7 @@ from mailkeep.access.web.guard import admin_visit
 from mailkeep.access.web.tasks import Task
 from mailkeep.jobs.progress import ProgressSnapshot
 from mailkeep.master.models import StoreRecord
+from mailkeep.master.users import UserInfo
 
 FAILED = ("failed", "completedWithErrors")
 ROUTINE_EVENTS = ("api.called",)  # every monitoring poll records one
@@ -86,9 +87,11 @@ class RunningWork:
     eta: str
 
 
-def archive_rows(context: WebContext, sort: ArchiveSort) -> list[ArchiveTotal]:
-    """Every user archive (empty ones of existing users too) with messages and size."""
-    totals = dict.fromkeys((u.archive for u in context.runtime.users.list()), (0, 0))
+def archive_rows(
+    context: WebContext, sort: ArchiveSort, users: list[UserInfo]
+) -> list[ArchiveTotal]:
+    """Every user archive (empty ones of ``users`` too) with messages and size."""
+    totals = dict.fromkeys((u.archive for u in users), (0, 0))
     totals.update(context.statistics.archives())
     rows = [ArchiveTotal(a, n, b) for a, (n, b) in totals.items()]
     return sorted(rows, key=SORTS[sort.key], reverse=sort.descending)
@@ -176,8 +179,9 @@ def collect(context: WebContext, sort: ArchiveSort) -> dict[str, Any]:
     """Every panel's values (runs in a worker thread: it reads the databases)."""
     runtime = context.runtime
     records = runtime.stores.records()
-    archives = archive_rows(context, sort)
-    users = {u.name for u in runtime.users.list()}
+    known = runtime.users.list()
+    archives = archive_rows(context, sort, known)
+    users = {u.name for u in known}
     stores = {str(r.id): r.name for r in records}
     events = runtime.audit.recent_excluding(ROUTINE_EVENTS, 20)
     return {
