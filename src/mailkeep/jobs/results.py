@@ -118,6 +118,12 @@ class JobResults:
         with self._sessions() as session:
             return [_outcome(r) for r in session.scalars(query)]
 
+    def get(self, result_id: int) -> JobOutcome | None:
+        """One result by its id, or None."""
+        with self._sessions() as session:
+            row = session.get(JobResult, result_id)
+            return None if row is None else _outcome(row)
+
     def with_status(self, statuses: tuple[str, ...], limit: int = 10) -> list[JobOutcome]:
         """The newest results whose status is one of ``statuses``, newest first."""
         query = (

@@ -112,8 +112,14 @@ def test_failed_and_running_jobs(web_archive: WebArchive, client_factory: Make) 
     assert failed.status == "failed"
     admin = client_factory("admin")
     failures = section(admin.get("/admin").text, "failures-h")
-    assert f'href="/profiles/offline#result-{failed.id}"' in failures
+    assert f'<a href="/admin/results/{failed.id}">offline</a>' in failures
     assert "Cannot connect" in failures and "hunter2" not in failures
+    result = admin.get(f"/admin/results/{failed.id}").text
+    assert '<a href="/profiles/offline">offline</a>' in result and "Cannot connect" in result
+    assert admin.get("/admin/results/999999", headers={"accept": "text/html"}).status_code == 404
+    assert admin.get(f"/admin/results/{2**70}").status_code == 404
+    alice = client_factory("alice")
+    assert alice.get(f"/admin/results/{failed.id}").status_code == 403
     with silent_imap_server() as (port, hang_up):
         create(runtime, "silent", "imap", {**settings, "port": port}, "alice")
         runtime.jobs.start("silent")
@@ -126,7 +132,7 @@ def test_failed_and_running_jobs(web_archive: WebArchive, client_factory: Make) 
         wait_for(lambda: not runtime.jobs.running(), "the job to end")
     page = admin.get("/admin").text
     assert "Job silent" not in section(page, "running-h")
-    assert "/profiles/silent#result-" in section(page, "failures-h")
+    assert re.search(r'<a href="/admin/results/\d+">silent</a>', section(page, "failures-h"))
 
 
 def test_a_job_over_many_mailboxes_shows_which_one_it_reads(

@@ -31,6 +31,7 @@ from mailkeep.access.web.dashboard_view import (
 )
 from mailkeep.access.web.guard import admin_visit
 from mailkeep.access.web.tasks import Task
+from mailkeep.errors import NotFoundError
 from mailkeep.jobs.progress import ProgressSnapshot
 from mailkeep.master.models import StoreRecord
 from mailkeep.master.users import UserInfo
@@ -106,7 +107,7 @@ def running_work(context: WebContext) -> list[RunningWork]:
     for result in context.jobs.results.with_status(("running",), limit=50):
         if result.profile.lower() not in here:
             title = f"Job {result.profile} (in another process)"
-            href = _profile_href(result.profile)
+            href = f"/admin/results/{result.id}"
             work.append(RunningWork(title, href, when(result.started_at), "", None, "unknown"))
     work.extend(_task_work(task) for task in context.tasks.running())
     return work
@@ -149,7 +150,7 @@ def recent_failures(context: WebContext, limit: int = 10) -> list[dict[str, Any]
             "when": when(r.ended_at or r.started_at),
             "reason": failure_reason(r),
             "counts": f"{r.archived:,} archived, {r.failed:,} failed",
-            "href": f"{_profile_href(r.profile)}#result-{r.id}",
+            "href": f"/admin/results/{r.id}",
         }
         for r in context.jobs.results.with_status(FAILED, limit)
     ]
@@ -216,4 +217,21 @@ async def dashboard(request: Request) -> Response:
     return context.render(request, "admin/dashboard.html", **values)
 
 
-routes = [Route("/admin", dashboard, methods=["GET"])]
+async def job_result(request: Request) -> Response:
+    """One job result with its protocol: what the dashboard's failures link to."""
+    await admin_visit(request)
+    context = web(request)
+    raw = request.path_params["id"]
+    result = await run_in_threadpool(context.jobs.results.get, raw) if raw < 2**62 else None
+    if result is None:
+        raise NotFoundError(f"No job result {raw}.")
+    return context.render(
+        request, "admin/result.html", result=result, href=_profile_href(result.profile),
+        started=when(result.started_at), ended=when(result.ended_at) if result.ended_at else "",
+    )  # fmt: skip
+
+
+routes = [
+    Route("/admin", dashboard, methods=["GET"]),
+    Route("/admin/results/{id:int}", job_result, methods=["GET"]),
+]
