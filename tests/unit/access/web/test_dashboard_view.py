@@ -142,3 +142,22 @@ def test_job_over_many_mailboxes_measures_by_mailboxes_finished() -> None:
     snap = progress.snapshot()
     assert (snap.mailbox, snap.mailboxes, snap.share) == (3, 4, 0.5)
     assert snap.eta_seconds == pytest.approx(snap.elapsed_seconds)
+
+
+def test_a_background_task_shows_its_share_and_time_left() -> None:
+    import time
+
+    from mailkeep.access.web.pages.dashboard import _task_work
+    from mailkeep.access.web.tasks import Task
+
+    task = Task("t1", "Archiving export.mbox into alice", 3, done=50, total=200)
+    task.started_at = time.monotonic() - 600  # ten minutes in, a quarter done
+    work = _task_work(task)
+    assert (work.title, work.done, work.share) == (
+        "Archiving export.mbox into alice",
+        "50 of 200",
+        0.25,
+    )
+    assert work.eta == "about 30 minutes" and work.started == "10 minutes ago"
+    unknown = _task_work(Task("t2", "verify store 1", 0, done=7))
+    assert (unknown.done, unknown.share, unknown.eta) == ("7 done", None, "unknown")
