@@ -117,7 +117,8 @@ def test_failed_and_running_jobs(web_archive: WebArchive, client_factory: Make) 
     result = admin.get(f"/admin/results/{failed.id}").text
     assert '<a href="/profiles/offline">offline</a>' in result and "Cannot connect" in result
     assert admin.get("/admin/results/999999", headers={"accept": "text/html"}).status_code == 404
-    assert admin.get(f"/admin/results/{2**70}").status_code == 404
+    for bad in (str(2**70), "1-5", "%C3%A9"):
+        assert admin.get(f"/admin/results/{bad}").status_code == 404
     alice = client_factory("alice")
     assert alice.get(f"/admin/results/{failed.id}").status_code == 403
     with silent_imap_server() as (port, hang_up):

@@ -221,10 +221,11 @@ async def job_result(request: Request) -> Response:
     """One job result with its protocol: what the dashboard's failures link to."""
     await admin_visit(request)
     context = web(request)
-    raw = request.path_params["id"]
-    result = await run_in_threadpool(context.jobs.results.get, raw) if raw < 2**62 else None
+    raw = str(request.path_params["id"])
+    wanted = int(raw) if raw.isdigit() and len(raw) <= 18 else None  # fits the database
+    result = None if wanted is None else await run_in_threadpool(context.jobs.results.get, wanted)
     if result is None:
-        raise NotFoundError(f"No job result {raw}.")
+        raise NotFoundError(f"No job result {raw[:40]}.")
     return context.render(
         request, "admin/result.html", result=result, href=_profile_href(result.profile),
         started=when(result.started_at), ended=when(result.ended_at) if result.ended_at else "",
@@ -233,5 +234,5 @@ async def job_result(request: Request) -> Response:
 
 routes = [
     Route("/admin", dashboard, methods=["GET"]),
-    Route("/admin/results/{id:int}", job_result, methods=["GET"]),
+    Route("/admin/results/{id}", job_result, methods=["GET"]),
 ]
