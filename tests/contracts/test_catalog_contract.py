@@ -148,3 +148,12 @@ def test_relocate_drop_and_reset(catalog: Catalog) -> None:
     assert list(catalog.iter_entries()) == []
     assert catalog.index_queue() == []
     assert catalog.size_bytes() >= 0
+
+
+def test_dashboard_statistics_by_archive_and_mail_date(catalog: Catalog) -> None:
+    _fill(catalog)
+    undated = EntryRow(**{**_entry(5, 3, "bob").__dict__, "date": None})
+    catalog.commit_batch(Batch(entries=[undated]))
+    assert catalog.archive_totals() == {"alice": (3, 100 + 101 + 102), "bob": (2, 100 + 103)}
+    day = (datetime(2024, 4, 30, tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC)).days
+    assert catalog.per_day_by_mail_date() == {day: (4, 403), None: (1, 103)}

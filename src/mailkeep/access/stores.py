@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mailkeep.master.models import StoreRecord
 from mailkeep.runtime import Runtime
+
+if TYPE_CHECKING:
+    from mailkeep.store.verify import VerifyReport
 
 
 def store_info(rt: Runtime, row: StoreRecord) -> dict[str, Any]:
@@ -33,3 +36,9 @@ def store_info(rt: Runtime, row: StoreRecord) -> dict[str, Any]:
         archives=store.catalog.archives(),
     )
     return info
+
+
+def record_verified(rt: Runtime, store_id: int, report: VerifyReport, actor: str) -> None:
+    """Audit one store's verify with its result (the dashboard shows each store's last)."""
+    problems = len(report.corrupt) + len(report.missing) + len(report.orphaned)
+    rt.audit.record("store.verified", actor, target=str(store_id), ok=report.ok, problems=problems)

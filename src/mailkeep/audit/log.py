@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -72,7 +73,37 @@ class AuditLog:
             query = query.where(AuditEvent.name.startswith(name_prefix))
         with self._sessions() as session:
             rows = list(session.scalars(query))
-        return [
-            AuditRecord(r.id, r.at, r.name, r.actor, r.address, r.target, json.loads(r.detail))
-            for r in rows
-        ]
+        return [_record(r) for r in rows]
+
+    def recent_excluding(self, names: Iterable[str], limit: int = 20) -> list[AuditRecord]:
+        """The newest events first, leaving out the events named (routine ones such as
+        ``api.called``, which monitoring checks record every few minutes)."""
+        query = (
+            select(AuditEvent)
+            .where(AuditEvent.name.not_in([check_event(n) for n in names]))
+            .order_by(AuditEvent.id.desc())
+            .limit(limit)
+        )
+        with self._sessions() as session:
+            return [_record(r) for r in session.scalars(query)]
+
+    def latest(self, event: str, targets: Iterable[str]) -> dict[str, AuditRecord]:
+        """{target: its newest ``event``} for those of ``targets`` that have one."""
+        found: dict[str, AuditRecord] = {}
+        with self._sessions() as session:
+            for target in targets:
+                query = (
+                    select(AuditEvent)
+                    .where(AuditEvent.name == check_event(event), AuditEvent.target == target)
+                    .order_by(AuditEvent.id.desc())
+                    .limit(1)
+                )
+                if (row := session.scalars(query).first()) is not None:
+                    found[target] = _record(row)
+        return found
+
+
+def _record(row: AuditEvent) -> AuditRecord:
+    return AuditRecord(
+        row.id, row.at, row.name, row.actor, row.address, row.target, json.loads(row.detail)
+    )

@@ -119,10 +119,21 @@ class JobResults:
             return [_outcome(r) for r in session.scalars(query)]
 
     def get(self, result_id: int) -> JobOutcome | None:
-        """One result by its id, if there is one."""
+        """One result by its id, or None."""
         with self._sessions() as session:
             row = session.get(JobResult, result_id)
-            return _outcome(row) if row is not None else None
+            return None if row is None else _outcome(row)
+
+    def with_status(self, statuses: tuple[str, ...], limit: int = 10) -> list[JobOutcome]:
+        """The newest results whose status is one of ``statuses``, newest first."""
+        query = (
+            select(JobResult)
+            .where(JobResult.status.in_(statuses))
+            .order_by(JobResult.id.desc())
+            .limit(limit)
+        )
+        with self._sessions() as session:
+            return [_outcome(r) for r in session.scalars(query)]
 
     def list(self, profile: str | None = None, limit: int = 50) -> list[JobOutcome]:
         """The newest results first, optionally for one profile."""

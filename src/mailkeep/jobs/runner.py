@@ -22,10 +22,12 @@ from mailkeep.jobs.cleanup import apply_moves, archived_check, delete_at_source
 from mailkeep.jobs.ledger import DatabaseLedger
 from mailkeep.jobs.notify import SmtpRelay, send_notification
 from mailkeep.jobs.profiles import ProfileDirectory, ProfileInfo
+from mailkeep.jobs.progress import JobProgress, ProgressSnapshot
 from mailkeep.jobs.results import JobOutcome, JobResults
 from mailkeep.jobs.targets import check_profile_targets, profile_owner
 from mailkeep.runtime import Runtime
 from mailkeep.sources.imap import ImapMailboxSource
+from mailkeep.sources.multi import MultiMailboxSource
 from mailkeep.sources.sync import RunProtocol
 
 log = logging.getLogger("mailkeep.jobs")
@@ -43,6 +45,10 @@ class _Run:
     deadline: float | None = None
     timed_out: bool = False
     fatal: str = ""
+    progress: JobProgress = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.progress = JobProgress(self.profile.name)
 
     def should_stop(self) -> bool:
         if self.deadline is not None and time.monotonic() > self.deadline:
@@ -68,6 +74,12 @@ class JobRunner:
         """Names of the profiles running now."""
         with self._lock:
             return sorted(self._running)
+
+    def progress(self) -> list[ProgressSnapshot]:
+        """How far each running job has got, oldest first."""
+        with self._lock:
+            runs = list(self._running.values())
+        return sorted((r.progress.snapshot() for r in runs), key=lambda s: s.started_at)
 
     def cancel(self, name: str) -> bool:
         """Ask a running job to stop after the message it is reading; False if not running."""
@@ -160,8 +172,13 @@ class JobRunner:
             run.should_stop,
             self.runtime.setting("jobs.connection_timeout_seconds"),
         )
+        run.progress.total, run.progress.unit = job.source.estimate(), job.source.estimate_unit
+        if isinstance(multi := job.source, MultiMailboxSource):
+            run.progress.follow_mailboxes(len(multi.mailboxes), lambda: multi.started)
         try:
-            result = import_source(self.runtime, job.source, job.archive, None, job.source.confirm)
+            result = import_source(
+                self.runtime, job.source, job.archive, run.progress.update, job.source.confirm
+            )
         finally:
             ledger.flush()
         outcome.archived, outcome.duplicates = result.archived, result.duplicates

@@ -48,6 +48,7 @@ class MultiMailboxSource:
             for a in accounts
         ]
         self._by_id: dict[str, ImapMailboxSource] = {}
+        self.started = 0  # mailboxes this run has begun reading (job progress)
 
     def estimate(self) -> int | None:
         """Not known before the mailboxes are read."""
@@ -58,6 +59,7 @@ class MultiMailboxSource:
         for source in self.mailboxes:
             if self._should_stop():
                 return
+            self.started += 1
             try:
                 for message in source.messages():
                     self._by_id[message.source_id] = source

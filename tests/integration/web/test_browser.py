@@ -70,12 +70,15 @@ def new_page(browser: Any, base: str, dialogs: list[str], **options: Any) -> Any
     return page
 
 
-def log_on(page: Any, name: str, password: str = PASSWORD) -> None:
+def log_on(
+    page: Any, name: str, password: str = PASSWORD, landing: str = "**/search?archive=*"
+) -> None:
+    """Log on through the form; administrators land on the dashboard (``landing="**/admin"``)."""
     page.goto("/login")
     page.fill("input[name=username]", name)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
-    page.wait_for_url("**/search?archive=*")
+    page.wait_for_url(landing)
 
 
 def test_log_on_search_open_and_download(
@@ -144,7 +147,7 @@ def test_admin_creates_user_grants_and_revokes(
 ) -> None:
     dialogs: list[str] = []
     admin = new_page(browser, server, dialogs)
-    log_on(admin, "admin")
+    log_on(admin, "admin", landing="**/admin")
     admin.goto("/admin/users")
     admin.fill("#create-user input[name=name]", "dave")
     admin.fill("#create-user input[name=password]", "dave's password")
@@ -210,7 +213,7 @@ def test_profile_wizard_test_save_and_run(browser: Any, server: str, dovecot: An
     fill(dovecot, "alice@example.com", "Trash", [build_message(303)])
     dialogs: list[str] = []
     admin = new_page(browser, server, dialogs)
-    log_on(admin, "admin")
+    log_on(admin, "admin", landing="**/admin")
     admin.click("text=Archiving")
     admin.click("text=One IMAP mailbox")
     admin.fill("input[name=name]", "alice-imap")

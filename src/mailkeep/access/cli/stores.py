@@ -10,7 +10,7 @@ import typer
 
 from mailkeep.access.cli.context import guarded, runtime
 from mailkeep.access.cli.output import JsonOption, console, emit_json, fail, progress, table
-from mailkeep.access.stores import store_info
+from mailkeep.access.stores import record_verified, store_info
 from mailkeep.runtime import Runtime
 from mailkeep.store.archive_store import ArchiveStore
 from mailkeep.store.compact import compact_store
@@ -184,7 +184,9 @@ def verify(ctx: typer.Context, id: int | None = IdOption, json: bool = JsonOptio
     report = VerifyReport()
     with runtime(ctx) as rt:
         for store in _each(rt, id):
-            report.merge(verify_store(store))
+            checked = verify_store(store)
+            record_verified(rt, store.id, checked, "cli")
+            report.merge(checked)
     if json:
         emit_json(report.as_dict())
     else:

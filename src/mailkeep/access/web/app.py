@@ -24,6 +24,7 @@ from mailkeep.access.web.pages import (
     admin_stores,
     admin_users,
     archive,
+    dashboard,
     login,
     message,
     profiles,
@@ -146,6 +147,7 @@ def create_app(runtime: Runtime) -> Starlette:
     for module in pages:
         routes.extend(module.routes)
     routes.extend(admin_directory.routes)
+    routes.extend(dashboard.routes)
     app = Starlette(
         routes=routes,
         exception_handlers={MailkeepError: on_error, Exception: on_crash},

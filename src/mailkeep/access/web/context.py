@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from mailkeep.access.browse import CachedCounts
+from mailkeep.access.statistics import DashboardStatistics
 from mailkeep.access.web.sessions import SessionStore
 from mailkeep.access.web.tasks import TaskBoard
 from mailkeep.access.web.throttle import LoginThrottle
@@ -53,6 +54,7 @@ class WebContext:
     throttle: LoginThrottle
     counts: CachedCounts
     jobs: JobRunner
+    statistics: DashboardStatistics
     tasks: TaskBoard = field(default_factory=TaskBoard)
     templates: Environment = field(default_factory=_environment)
 
@@ -66,7 +68,14 @@ class WebContext:
             )
         )
         sessions = SessionStore(runtime.sessions, idle)
-        return cls(runtime, sessions, throttle, CachedCounts(runtime.stores), runtime.jobs)
+        return cls(
+            runtime,
+            sessions,
+            throttle,
+            CachedCounts(runtime.stores),
+            runtime.jobs,
+            DashboardStatistics(runtime.stores),
+        )
 
     def render(
         self, request: Request, template: str, status: int = 200, **values: Any

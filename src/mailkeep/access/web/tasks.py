@@ -29,6 +29,7 @@ class Task:
     result: dict[str, Any] = field(default_factory=dict)
     error: str = ""
     finished_at: float | None = None
+    started_at: float = field(default_factory=time.monotonic)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -73,6 +74,12 @@ class TaskBoard:
     def get(self, task_id: str) -> Task | None:
         with self._lock:
             return self._tasks.get(task_id)
+
+    def running(self) -> list[Task]:
+        """Tasks still running, oldest first."""
+        with self._lock:
+            tasks = [t for t in self._tasks.values() if t.state == "running"]
+        return sorted(tasks, key=lambda t: t.started_at)
 
     def _forget_old(self) -> None:
         cutoff = time.monotonic() - _KEEP_SECONDS

@@ -144,6 +144,15 @@ class Catalog(Protocol):
         """Totals for statistics."""
         ...
 
+    def archive_totals(self) -> dict[str, tuple[int, int]]:
+        """{user archive: (messages, bytes of mail)}."""
+        ...
+
+    def per_day_by_mail_date(self) -> dict[int | None, tuple[int, int]]:
+        """{day of the messages' own Date (days since 1970-01-01, UTC; None: no readable
+        date): (messages, bytes of mail)}."""
+        ...
+
     def committed_containers(self) -> dict[int, int]:
         """{container number: committed size in bytes}."""
         ...

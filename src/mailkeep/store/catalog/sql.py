@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Engine, Row, Table, delete, func, select, update
 
 from mailkeep.store.catalog.base import Batch, BlobRow, EntryRow, StoreCounts
+from mailkeep.store.catalog.statistics import CatalogStatistics
 from mailkeep.store.catalog.tables import build_tables
 from mailkeep.store.content.containers import Location
 
@@ -49,7 +50,7 @@ def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
         yield values[start : start + _CHUNK]
 
 
-class SqlCatalog:
+class SqlCatalog(CatalogStatistics):
     """A :class:`~mailkeep.store.catalog.base.Catalog` on any SQLAlchemy engine we support."""
 
     def __init__(self, engine: Engine, schema: str | None = None) -> None:

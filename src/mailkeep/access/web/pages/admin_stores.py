@@ -1,10 +1,7 @@
-"""Administrators' dashboard, archive stores (with long work as background tasks) and the
-indexed attachment types."""
+"""Archive stores (with long work as background tasks) and the indexed attachment types."""
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -13,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from mailkeep.access.stores import store_info
+from mailkeep.access.stores import record_verified, store_info
 from mailkeep.access.web.context import WebContext, web
 from mailkeep.access.web.guard import admin_visit, client_address, form_text
 from mailkeep.access.web.tasks import Task
@@ -26,40 +23,6 @@ STATES = ("current", "normal", "writeProtected", "disabled")
 ATTACHMENT_KINDS = SETTINGS["index.attachment_kinds"].default
 
 
-def growth(context: WebContext, months: int = 12) -> list[dict[str, Any]]:
-    """Messages archived per month over the last ``months`` months (all open stores)."""
-    per_month: Counter[str] = Counter()
-    for store in context.runtime.stores.open_stores():
-        for day, (count, _bytes) in store.catalog.archived_per_day().items():
-            per_month[(date(1970, 1, 1) + timedelta(days=day)).strftime("%Y-%m")] += count
-    today = datetime.now(UTC).date().replace(day=1)
-    labels = []
-    for back in range(months - 1, -1, -1):
-        year, month = divmod(today.year * 12 + today.month - 1 - back, 12)
-        labels.append(f"{year:04d}-{month + 1:02d}")
-    peak = max([per_month[m] for m in labels] + [1])
-    return [{"month": m, "count": per_month[m], "share": per_month[m] / peak} for m in labels]
-
-
-def _dashboard(context: WebContext) -> dict[str, Any]:
-    stores = [store_info(context.runtime, row) for row in context.runtime.stores.records()]
-    return {
-        "stores": stores,
-        "growth": growth(context),
-        "messages": sum(s.get("messages", 0) for s in stores),
-        "raw_bytes": sum(s.get("rawBytes", 0) for s in stores),
-        "users": len(context.runtime.users.list()),
-        "events": context.runtime.audit.recent(15),
-    }
-
-
-async def dashboard(request: Request) -> Response:
-    await admin_visit(request)
-    context = web(request)
-    values = await run_in_threadpool(_dashboard, context)
-    return context.render(request, "admin/dashboard.html", **values)
-
-
 async def stores_page(request: Request) -> Response:
     await admin_visit(request)
     context = web(request)
@@ -68,11 +31,13 @@ async def stores_page(request: Request) -> Response:
     return context.render(request, "admin/stores.html", stores=infos, states=STATES)
 
 
-def _store_work(context: WebContext, store_id: int, action: str, task: Task) -> dict[str, Any]:
+def _store_work(
+    context: WebContext, admin: str, store_id: int, action: str, task: Task
+) -> dict[str, Any]:
     store = context.runtime.stores.open(store_id)
     if action == "verify":
         report = verify_store(store)
-        context.runtime.audit.record("store.verified", target=str(store_id), ok=report.ok)
+        record_verified(context.runtime, store_id, report, admin)
         return {**report.as_dict(), "problems": report.lines()}
     task.total = store.catalog.counts().messages
 
@@ -108,7 +73,9 @@ def _change_store(context: WebContext, admin: str, form: FormData, address: str)
     elif action in ("verify", "rebuild-index"):
         registry.record(store_id)  # unknown ids fail now, not in the background
         task = context.tasks.start(
-            f"{action} store {store_id}", 0, lambda t: _store_work(context, store_id, action, t)
+            f"{action} store {store_id}",
+            0,
+            lambda t: _store_work(context, admin, store_id, action, t),
         )
         return task.id
     else:
@@ -165,7 +132,6 @@ async def change_indexing(request: Request) -> Response:
 
 
 routes = [
-    Route("/admin", dashboard, methods=["GET"]),
     Route("/admin/stores", stores_page, methods=["GET"]),
     Route("/admin/stores", change_store, methods=["POST"]),
     Route("/admin/tasks/{id}", store_task, methods=["GET"]),

@@ -111,7 +111,10 @@ def _list(context: WebContext, principal: Principal, ask: ListRequest) -> dict[s
 
 
 async def home(request: Request) -> Response:
+    """The landing page: administrators' dashboard, everyone else's own archive."""
     current = await visit(request)
+    if current.user.is_admin:
+        return RedirectResponse("/admin", status_code=303)
     return RedirectResponse(f"/search?archive={current.user.archive}", status_code=303)
 
 
