@@ -43,6 +43,15 @@ def mkjson(data: Path, *args: str, stdin: bytes | None = None) -> Any:
     return json.loads(mk(data, *args, "--json", stdin=stdin).stdout)
 
 
+def make_data_dir(directory: Path, *users: str) -> Path:
+    """An initialised data directory with one ingest worker and ``users`` (login, archive)."""
+    mkjson(directory, "init")
+    mk(directory, "config", "set", "ingest.workers", "1")
+    for user in users:
+        mk(directory, "user", "create", user, "--privileges", "login,archive")
+    return directory
+
+
 @pytest.fixture
 def data(tmp_path: Path) -> Path:
     directory = tmp_path / "data"

@@ -15,17 +15,12 @@ import pytest
 
 from tests.conftest import build_message
 from tests.integration.terminal import TerminalRun, on_pty
-from tests.integration.test_cli import mk, mkjson
+from tests.integration.test_cli import make_data_dir, mk, mkjson
 
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("terminal") / "data"
-    mkjson(directory, "init")
-    mk(directory, "config", "set", "ingest.workers", "1")
-    for user in ("alice", "bob"):
-        mk(directory, "user", "create", user, "--privileges", "login,archive")
-    return directory
+    return make_data_dir(tmp_path_factory.mktemp("terminal") / "data", "alice", "bob")
 
 
 BYTES = r"[\d.]+/[\d.]+ (bytes|kB)"  # the count of a bar over bytes read

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Literal
@@ -59,6 +59,8 @@ class BulkSource:
       directories). A file that is not an mbox is reported in ``problems``, not skipped silently.
       ``estimate_unit == "bytes"`` and ``bytes_read`` tracks progress.
 
+    ``archives`` maps a user folder's name to that user's archive (the names differ when the
+    user's name was taken by an archive kept after a deletion); by default they are the same.
     Symbolic links are skipped unless ``follow_links`` (then followed inside ``root`` only);
     they and files of other extensions are counted in ``skipped``. ``source_id`` values (and
     skipped names) are prefixed with ``"<user>/"`` so they are unique across users. Users
@@ -73,6 +75,7 @@ class BulkSource:
         *,
         extensions: tuple[str, ...] = (".eml",),
         follow_links: bool = False,
+        archives: Mapping[str, str] | None = None,
     ) -> None:
         if fmt not in ("eml", "mbox"):
             raise ValueError(f"unknown bulk import format: {fmt!r}")
@@ -80,6 +83,7 @@ class BulkSource:
         self.fmt: BulkFormat = fmt
         self.extensions = extensions
         self.follow_links = follow_links
+        self.archives = archives or {}
         self.estimate_unit = "messages" if fmt == "eml" else "bytes"
         self.problems: list[SourceProblem] = []
         self.skipped = SkippedFiles()
@@ -113,8 +117,9 @@ class BulkSource:
                 source = self._eml_source(user, path)
                 source.problems = self.problems
                 source.skipped = self.skipped
+                archive = self.archives.get(user, user)
                 for message in source.messages():
-                    yield replace(message, archive=user)
+                    yield replace(message, archive=archive)
             else:
                 yield from self._user_mboxes(user, path)
 
@@ -128,13 +133,14 @@ class BulkSource:
         )
 
     def _user_mboxes(self, user: str, path: Path) -> Iterator[SourceMessage]:
+        archive = self.archives.get(user, user)
         for source in self._mbox_files(user, path):
             source.problems = self.problems
             done = self.bytes_read
             try:
                 for message in source.messages():
                     self.bytes_read = done + source.bytes_read
-                    yield replace(message, archive=user)
+                    yield replace(message, archive=archive)
             except SourceError as error:
                 self.problems.append(SourceProblem(source.source_name, error.message))
             self.bytes_read = done + (source.estimate() or 0)
