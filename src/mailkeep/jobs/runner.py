@@ -209,8 +209,7 @@ class JobRunner:
         relay = self._relay or relay_from_settings(self.runtime)
         lines = [
             f"Archiving profile {outcome.profile!r} ended with status {outcome.status}.",
-            f"Archived {outcome.archived}, already archived {outcome.duplicates}, "
-            f"failed {outcome.failed}, deleted at source {outcome.deleted}.",
+            outcome.counts_text().capitalize() + ".",
             "",
         ]
         for entry in outcome.protocol or []:
