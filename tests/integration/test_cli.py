@@ -97,7 +97,7 @@ def test_init_twice_and_if_missing(data: Path) -> None:
 def test_import_eml_search_and_show_raw(data: Path, tmp_path: Path) -> None:
     raws = _eml_tree(tmp_path / "in")
     result = mkjson(data, "import", "eml", str(tmp_path / "in"), "--user", "alice", "--recursive")
-    assert result == {"archived": 3, "duplicates": 0, "failed": 0, "failures": []}
+    assert result == {"archived": 3, "duplicates": 0, "failed": 0, "failures": [], "skipped": []}
     again = mkjson(data, "import", "eml", str(tmp_path / "in"), "--user", "alice", "--recursive")
     assert again["duplicates"] == 3 and again["archived"] == 0
     hits = mkjson(data, "search", "zebra", "--user", "alice", "--limit", "10")

@@ -44,6 +44,7 @@ def _eml_folder(root: Path, first: int, count: int) -> Path:
 
 
 def _mbox(path: Path, first: int, count: int) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
     box = mailbox.mbox(path)
     for n in range(first, first + count):
         box.add(build_message(n, subject=f"terminal mbox {n}"))
@@ -98,3 +99,17 @@ def test_store_maintenance_draws_progress(data: Path, tmp_path: Path) -> None:
     run = on_pty(data, "store", "verify")
     _drew_bar(run, "verifying store 1", "/")
     assert f"checked {messages} messages in" in run.text
+
+
+def test_other_store_commands_and_tables_on_a_terminal(data: Path, tmp_path: Path) -> None:
+    """Commands without a bar still print through the lazy console on a terminal."""
+    mk(data, "import", "eml", str(_eml_folder(tmp_path / "eml", 900, 2)), "--user", "alice")
+    for args, expected in (
+        (("store", "compact", "--id", "1"), "id 1"),
+        (("store", "recover", "--id", "1"), "id 1"),
+        (("search", "subject:terminal", "--user", "alice"), "matches"),
+        (("folders",), "alice"),
+    ):
+        run = on_pty(data, *args)
+        assert run.returncode == 0 and "error" not in run.text, (args, run.text)
+        assert expected in run.text, (args, run.text)

@@ -6,9 +6,8 @@ from mailkeep.jobs.results import JobOutcome
 
 
 def _row(folder: str, archived: int, duplicates: int) -> dict[str, object]:
-    return {"mailbox": "drop", "folder": folder, "level": "info", "found": 9, "new": 9}  | {
-        "archived": archived, "duplicates": duplicates, "failed": 0, "deleted": 0, "moved": 0
-    }  # fmt: skip
+    counts = {"found": 9, "new": 9, "archived": archived, "duplicates": duplicates, "failed": 0}
+    return {"mailbox": "drop", "folder": folder, "level": "info", **counts}
 
 
 def test_messages_come_from_the_folder_rows_and_filings_from_the_archive() -> None:

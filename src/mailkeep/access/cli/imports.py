@@ -30,7 +30,7 @@ app = typer.Typer(help="Archive mail from files.")
 UserOption = typer.Option(..., "--user", help="Target user archive.")
 FolderOption = typer.Option("", "--folder", help="Archive folder to file messages under.")
 ExtensionOption = typer.Option(
-    [".eml"], "--extension", help="File extension to import (repeat; default .eml)."
+    [".eml"], "--extension", help="File extension to import (repeat; default .eml; EML files only)."
 )
 AllFilesOption = typer.Option(
     False, "--all-files", help="Import every file whatever its name (maildir folders)."
