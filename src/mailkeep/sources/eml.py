@@ -73,6 +73,7 @@ class EmlFolderSource:
         self.follow_links = follow_links
         self.problems: list[SourceProblem] = []
         self.skipped = SkippedFiles()
+        self._real_root = path
 
     def messages(self) -> Iterator[SourceMessage]:
         """Yield one message per matching, readable, non-empty file."""
@@ -100,6 +101,7 @@ class EmlFolderSource:
                 self.problems.append(SourceProblem(self.id_prefix + rel, reason))
 
         skipped = self.skipped if report else None
+        self._real_root = self.path.resolve()
         links = LinkPolicy(self.path, self.follow_links, skipped, self.id_prefix)
         walk = walk_files(self.path, self.recursive, on_error, ordered=ordered, links=links)
         for found in walk:
@@ -113,10 +115,10 @@ class EmlFolderSource:
 
     def _read(self, found: WalkedFile) -> SourceMessage | None:
         source_id = self.id_prefix + join_folder(found.rel_dir, found.name)
+        # A file named as the path itself is read wherever it is; a walked one must be inside.
+        inside = None if found.path == self.path else self._real_root
         try:
-            # A walked path is never a link (a followed one is its resolved target): refusing
-            # links here too keeps a link swapped in after the walk from being read.
-            raw, mtime = _read_regular_file(found.path, follow=found.path == self.path)
+            raw, mtime = _read_regular_file(found.path, inside)
         except OSError as error:
             self.problems.append(SourceProblem(source_id, os_reason(error)))
             return None
@@ -131,22 +133,36 @@ class EmlFolderSource:
         )
 
 
-def _read_regular_file(file: Path, follow: bool) -> tuple[bytes, float]:
-    """The bytes and mtime of a regular file; OSError for anything else (a link, unless
-    ``follow``).
+def _read_regular_file(file: Path, inside: Path | None) -> tuple[bytes, float]:
+    """The bytes and mtime of a regular file; OSError for anything else.
 
-    Opened non-blocking, so a FIFO never blocks the import; one open, one fstat and a read
-    to end of file (pathlib's stat + open + buffered read cost twice as much per file).
+    With ``inside`` (a resolved folder), the file must not be a link and must turn out, once
+    open, to lie inside that folder: a link swapped in for the file or for a folder above it
+    after the walk checked them is refused, not read. Opened non-blocking, so a FIFO never
+    blocks the import; one open, one fstat and a read to end of file (pathlib's stat + open +
+    buffered read cost twice as much per file).
     """
-    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (os.O_NOFOLLOW if inside else 0)
     fd = os.open(file, flags)
     try:
+        if inside is not None and not _opened_inside(fd, inside):
+            raise OSError(f"{file.name} lies outside the imported folder (a link was swapped in)")
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise OSError(f"not a regular file: {file.name}")
         return _read_to_end(fd, info.st_size), info.st_mtime
     finally:
         os.close(fd)
+
+
+def _opened_inside(fd: int, root: Path) -> bool:
+    """Whether the file open as ``fd`` lies inside ``root``, by the kernel's own record of its
+    path (``/proc/self/fd``); where there is no such record the walk's checks stand alone."""
+    try:
+        opened = Path(f"/proc/self/fd/{fd}").readlink()
+    except OSError:
+        return True
+    return opened.is_relative_to(root)
 
 
 def _read_to_end(fd: int, expected: int) -> bytes:

@@ -102,10 +102,10 @@ def test_unreadable_file_is_reported_and_import_continues(
     _write(tmp_path / "c.eml", b"C")
     real_read = eml._read_regular_file
 
-    def flaky_read(file: Path, follow: bool) -> tuple[bytes, float]:
+    def flaky_read(file: Path, inside: Path | None) -> tuple[bytes, float]:
         if file.name == "b.eml":
             raise PermissionError(13, "Permission denied", str(file))
-        return real_read(file, follow)
+        return real_read(file, inside)
 
     monkeypatch.setattr(eml, "_read_regular_file", flaky_read)
     source = EmlFolderSource(tmp_path)
@@ -165,6 +165,22 @@ def test_a_link_swapped_in_after_the_walk_is_not_read(tmp_path: Path) -> None:
     victim.symlink_to(secret)
     assert source._read(found) is None
     assert [p.source_id for p in source.problems] == ["a.eml"]
+
+
+def test_a_folder_swapped_for_a_link_after_the_walk_is_not_read(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    _write(outside / "b.eml", b"secret")
+    root = tmp_path / "mail"
+    _write(root / "sub" / "a.eml", b"A")
+    _write(root / "sub" / "b.eml", b"B")
+    source = EmlFolderSource(root, recursive=True)
+    messages = source.messages()
+    assert next(messages).raw == b"A"  # sub was listed: a.eml, b.eml
+    (root / "sub").rename(root / "sub.old")
+    (root / "sub").symlink_to(outside)
+    assert list(messages) == []
+    [problem] = source.problems
+    assert problem.source_id == "sub/b.eml" and "outside the imported folder" in problem.reason
 
 
 def test_files_of_other_extensions_are_counted_with_their_names(tmp_path: Path) -> None:
