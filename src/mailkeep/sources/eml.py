@@ -73,7 +73,7 @@ class EmlFolderSource:
         self.follow_links = follow_links
         self.problems: list[SourceProblem] = []
         self.skipped = SkippedFiles()
-        self._real_root = path
+        self._real_root = ""  # set when a folder is walked
 
     def messages(self) -> Iterator[SourceMessage]:
         """Yield one message per matching, readable, non-empty file."""
@@ -101,7 +101,7 @@ class EmlFolderSource:
                 self.problems.append(SourceProblem(self.id_prefix + rel, reason))
 
         skipped = self.skipped if report else None
-        self._real_root = self.path.resolve()
+        self._real_root = str(self.path.resolve()).rstrip("/") + "/"
         links = LinkPolicy(self.path, self.follow_links, skipped, self.id_prefix)
         walk = walk_files(self.path, self.recursive, on_error, ordered=ordered, links=links)
         for found in walk:
@@ -133,12 +133,12 @@ class EmlFolderSource:
         )
 
 
-def _read_regular_file(file: Path, inside: Path | None) -> tuple[bytes, float]:
+def _read_regular_file(file: Path, inside: str | None) -> tuple[bytes, float]:
     """The bytes and mtime of a regular file; OSError for anything else.
 
-    With ``inside`` (a resolved folder), the file must not be a link and must turn out, once
-    open, to lie inside that folder: a link swapped in for the file or for a folder above it
-    after the walk checked them is refused, not read. Opened non-blocking, so a FIFO never
+    With ``inside`` (a resolved folder ending in ``/``), the file must not be a link and must
+    turn out, once open, to lie inside that folder: a link swapped in for the file or for a
+    folder above it after the walk checked them is refused, not read. Opened non-blocking, so a FIFO never
     blocks the import; one open, one fstat and a read to end of file (pathlib's stat + open +
     buffered read cost twice as much per file).
     """
@@ -155,14 +155,15 @@ def _read_regular_file(file: Path, inside: Path | None) -> tuple[bytes, float]:
         os.close(fd)
 
 
-def _opened_inside(fd: int, root: Path) -> bool:
-    """Whether the file open as ``fd`` lies inside ``root``, by the kernel's own record of its
-    path (``/proc/self/fd``); where there is no such record the walk's checks stand alone."""
+def _opened_inside(fd: int, root: str) -> bool:
+    """Whether the file open as ``fd`` lies inside ``root`` (resolved, ending in ``/``), by the
+    kernel's own record of its path (``/proc/self/fd``); where there is no such record, the
+    walk's checks stand alone."""
     try:
-        opened = Path(f"/proc/self/fd/{fd}").readlink()
+        opened = os.readlink(f"/proc/self/fd/{fd}")  # noqa: PTH115 (a str: pathlib costs 4x)
     except OSError:
         return True
-    return opened.is_relative_to(root)
+    return opened.startswith(root)
 
 
 def _read_to_end(fd: int, expected: int) -> bytes:

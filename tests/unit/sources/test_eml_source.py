@@ -102,7 +102,7 @@ def test_unreadable_file_is_reported_and_import_continues(
     _write(tmp_path / "c.eml", b"C")
     real_read = eml._read_regular_file
 
-    def flaky_read(file: Path, inside: Path | None) -> tuple[bytes, float]:
+    def flaky_read(file: Path, inside: str | None) -> tuple[bytes, float]:
         if file.name == "b.eml":
             raise PermissionError(13, "Permission denied", str(file))
         return real_read(file, inside)
