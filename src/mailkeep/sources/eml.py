@@ -138,9 +138,9 @@ def _read_regular_file(file: Path, inside: str | None) -> tuple[bytes, float]:
 
     With ``inside`` (a resolved folder ending in ``/``), the file must not be a link and must
     turn out, once open, to lie inside that folder: a link swapped in for the file or for a
-    folder above it after the walk checked them is refused, not read. Opened non-blocking, so a FIFO never
-    blocks the import; one open, one fstat and a read to end of file (pathlib's stat + open +
-    buffered read cost twice as much per file).
+    folder above it after the walk checked them is refused, not read. Opened non-blocking, so
+    a FIFO never blocks the import; one open, one fstat and a read to end of file (pathlib's
+    stat + open + buffered read cost twice as much per file).
     """
     flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (os.O_NOFOLLOW if inside else 0)
     fd = os.open(file, flags)
