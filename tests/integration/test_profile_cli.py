@@ -14,6 +14,7 @@ from mailkeep.runtime import Runtime
 from tests.conftest import build_message
 from tests.dovecot import MASTER_PASSWORD, MASTER_USER, Dovecot
 from tests.integration.conftest import PASSWORD, fill
+from tests.integration.terminal import on_pty
 from tests.integration.test_cli import mk, mkjson
 
 ALICE = "alice@example.com"
@@ -301,3 +302,27 @@ def test_multidrop_names_messages_and_filings(data: Path, dovecot: Dovecot) -> N
     table = mk(data, "profile", "results", "drop").stdout.decode().splitlines()
     assert table[0].split()[-5:] == ["messages", "filings", "dup", "failed", "deleted"]
     assert table[1].split()[-5:] == ["3", "4", "0", "0", "0"]
+
+
+def test_profile_run_draws_progress_on_a_terminal(data: Path, dovecot: Dovecot) -> None:
+    fill(dovecot, ALICE, "INBOX", [build_message(n) for n in range(3)])
+    mkjson(
+        data,
+        "profile",
+        "create",
+        "imap",
+        "on-pty",
+        *_server(dovecot),
+        "--username",
+        ALICE,
+        "--password-stdin",
+        "--user",
+        "alice",
+        stdin=f"{PASSWORD}\n".encode(),
+    )
+    run = on_pty(data, "profile", "run", "on-pty")
+    assert run.returncode == 0 and "error" not in run.text, run.text
+    assert "\x1b[?25l" in run.screen, "the live display never started"
+    bars = [line for line in run.text.splitlines() if line.startswith("archiving on-pty")]
+    assert any("3/?" in line for line in bars), run.text  # the count archived (no total known)
+    assert "on-pty: succeeded - archived 3 messages" in run.text

@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mailkeep.errors import ConflictError, MailkeepError
 from mailkeep.jobs.build import JobSource, build_source
@@ -26,6 +26,9 @@ from mailkeep.runtime import Runtime
 from mailkeep.sources.imap import ImapMailboxSource
 from mailkeep.sources.sync import RunProtocol
 
+if TYPE_CHECKING:
+    from mailkeep.ingest.pipeline import Progress
+
 log = logging.getLogger("mailkeep.jobs")
 
 MAX_FAILURE_LINES = 200  # failed messages named in a protocol; the count is always exact
@@ -37,6 +40,7 @@ class _Run:
     """The state of one job while it runs."""
 
     profile: ProfileInfo
+    progress: Progress | None = None  # hears (messages seen, done) after each batch
     cancel: threading.Event = field(default_factory=threading.Event)
     deadline: float | None = None
     timed_out: bool = False
@@ -90,10 +94,13 @@ class JobRunner:
 
         threading.Thread(target=run, name=f"job-{profile.name}", daemon=True).start()
 
-    def run(self, name: str, trigger: str = "manual") -> JobOutcome:
-        """Run a profile to the end and return its recorded result."""
+    def run(
+        self, name: str, trigger: str = "manual", progress: Progress | None = None
+    ) -> JobOutcome:
+        """Run a profile to the end and return its recorded result (``progress`` hears how
+        many messages were archived after each batch, for a terminal's progress bar)."""
         profile = self.profiles.get(name)
-        run = _Run(profile)
+        run = _Run(profile, progress)
         with self._lock:
             if profile.name.lower() in self._running:
                 raise ConflictError(f"Profile {profile.name!r} is already running.")
@@ -150,7 +157,9 @@ class JobRunner:
             self.runtime.setting("jobs.connection_timeout_seconds"),
         )
         try:
-            result = import_source(self.runtime, job.source, job.archive, None, job.source.confirm)
+            result = import_source(
+                self.runtime, job.source, job.archive, run.progress, job.source.confirm
+            )
         finally:
             ledger.flush()
         outcome.archived, outcome.duplicates = result.archived, result.duplicates

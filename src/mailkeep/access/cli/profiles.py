@@ -8,7 +8,7 @@ import typer
 
 from mailkeep.access.cli.context import guarded, runtime
 from mailkeep.access.cli.lazy import LazyCommand, LazyGroup
-from mailkeep.access.cli.output import JsonOption, console, emit_json, fail, table
+from mailkeep.access.cli.output import JsonOption, console, emit_json, fail, progress, table
 from mailkeep.jobs.profiles import ProfileDirectory
 from mailkeep.jobs.results import JobOutcome, JobResults
 
@@ -107,8 +107,8 @@ def run(ctx: typer.Context, name: str, json: bool = JsonOption) -> None:
     """Run a profile now and print its job result."""
     from mailkeep.jobs.runner import JobRunner
 
-    with runtime(ctx) as rt:
-        outcome = JobRunner(rt).run(name)
+    with runtime(ctx) as rt, progress(f"archiving {name}", None, "messages", not json) as update:
+        outcome = JobRunner(rt).run(name, progress=update)
     _print_outcome(outcome, json)
     if outcome.status in ("failed", "cancelled"):
         raise fail(f"job {outcome.status}: see the protocol")
