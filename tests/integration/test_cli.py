@@ -43,6 +43,15 @@ def mkjson(data: Path, *args: str, stdin: bytes | None = None) -> Any:
     return json.loads(mk(data, *args, "--json", stdin=stdin).stdout)
 
 
+def make_data_dir(directory: Path, *users: str) -> Path:
+    """An initialised data directory with one ingest worker and ``users`` (login, archive)."""
+    mkjson(directory, "init")
+    mk(directory, "config", "set", "ingest.workers", "1")
+    for user in users:
+        mk(directory, "user", "create", user, "--privileges", "login,archive")
+    return directory
+
+
 @pytest.fixture
 def data(tmp_path: Path) -> Path:
     directory = tmp_path / "data"
@@ -88,7 +97,7 @@ def test_init_twice_and_if_missing(data: Path) -> None:
 def test_import_eml_search_and_show_raw(data: Path, tmp_path: Path) -> None:
     raws = _eml_tree(tmp_path / "in")
     result = mkjson(data, "import", "eml", str(tmp_path / "in"), "--user", "alice", "--recursive")
-    assert result == {"archived": 3, "duplicates": 0, "failed": 0, "failures": []}
+    assert result == {"archived": 3, "duplicates": 0, "failed": 0, "failures": [], "skipped": []}
     again = mkjson(data, "import", "eml", str(tmp_path / "in"), "--user", "alice", "--recursive")
     assert again["duplicates"] == 3 and again["archived"] == 0
     hits = mkjson(data, "search", "zebra", "--user", "alice", "--limit", "10")

@@ -14,6 +14,7 @@ from mailkeep.runtime import Runtime
 from tests.conftest import build_message
 from tests.dovecot import MASTER_PASSWORD, MASTER_USER, Dovecot
 from tests.integration.conftest import PASSWORD, fill
+from tests.integration.terminal import on_pty
 from tests.integration.test_cli import mk, mkjson
 
 ALICE = "alice@example.com"
@@ -262,3 +263,66 @@ def test_failed_run_prints_the_result_and_exits_non_zero(data: Path) -> None:
     assert result.exit_code == 1
     assert json.loads(result.stdout)["status"] == "failed"
     assert result.stderr.startswith("error: job failed")
+
+
+def test_multidrop_names_messages_and_filings(data: Path, dovecot: Dovecot) -> None:
+    """Regression (issue 12.7): a message to alice and bob is one message and two filings; the
+    job result said "archived 4" while its protocol row said 3."""
+    with Runtime(data) as rt:
+        rt.users.create("bob", ("bob@example.org",))
+    stranger = "x@example.net"
+    mails = [
+        build_message(1, sender=stranger, to=f"{ALICE}, bob@example.org"),  # two filings
+        build_message(2, sender=stranger, to=ALICE),
+        build_message(3, sender=stranger, to="nobody@example.com"),  # alice/Unknown
+    ]
+    fill(dovecot, "drop@example.com", "INBOX", mails)
+    mkjson(
+        data,
+        "profile",
+        "create",
+        "multidrop",
+        "drop",
+        *_server(dovecot),
+        "--protocol",
+        "imap",
+        "--username",
+        "drop@example.com",
+        "--password-stdin",
+        "--unknown",
+        "archive:alice/Unknown",
+        stdin=f"{PASSWORD}\n".encode(),
+    )
+    text = mk(data, "profile", "run", "drop").stdout.decode()
+    assert "drop: succeeded - archived 3 messages (4 filings), already archived 0 messages" in text
+    [result] = mkjson(data, "profile", "results", "drop")
+    assert (result["archived"], result["archivedMessages"]) == (4, 3)  # filings, messages
+    [row] = [e for e in result["protocol"] if e.get("folder") == "INBOX"]
+    assert row["archived"] == result["archivedMessages"]
+    table = mk(data, "profile", "results", "drop").stdout.decode().splitlines()
+    assert table[0].split()[-5:] == ["messages", "filings", "dup", "failed", "deleted"]
+    assert table[1].split()[-5:] == ["3", "4", "0", "0", "0"]
+
+
+def test_profile_run_draws_progress_on_a_terminal(data: Path, dovecot: Dovecot) -> None:
+    fill(dovecot, ALICE, "INBOX", [build_message(n) for n in range(3)])
+    mkjson(
+        data,
+        "profile",
+        "create",
+        "imap",
+        "on-pty",
+        *_server(dovecot),
+        "--username",
+        ALICE,
+        "--password-stdin",
+        "--user",
+        "alice",
+        stdin=f"{PASSWORD}\n".encode(),
+    )
+    run = on_pty(data, "profile", "run", "on-pty")
+    assert run.returncode == 0 and "error" not in run.text, run.text
+    assert "\x1b[?25l" in run.screen, "the live display never started"
+    bars = [line for line in run.text.splitlines() if line.startswith("archiving on-pty")]
+    assert any("3/?" in line for line in bars), run.text  # the count archived (no total known)
+    assert "on-pty: succeeded - archived 3 messages" in run.text

@@ -24,7 +24,12 @@ STATUSES = (
 
 @dataclass
 class JobOutcome:
-    """How one run ended: status, counts and the readable protocol."""
+    """How one run ended: status, counts and the readable protocol.
+
+    ``archived`` and ``duplicates`` count *filings*: a message filed into several user archives
+    (multidrop, journal) counts once per archive. The protocol's folder rows count *messages*
+    read from the mailbox; :meth:`message_counts` adds them up, so both can be named.
+    """
 
     status: str
     archived: int = 0
@@ -39,8 +44,34 @@ class JobOutcome:
     ended_at: datetime | None = None
     profile_id: int | None = None
 
+    def message_counts(self) -> tuple[int, int]:
+        """``(archived, duplicates)`` in messages, from the protocol's folder rows.
+
+        A message counts as archived once every copy of it is durably filed (as a duplicate
+        when every copy already was). Without folder rows (the run ended before reading any
+        mailbox, or a result older than the rows) each filing is taken as one message.
+        """
+        rows = [e for e in self.protocol or [] if "archived" in e and "duplicates" in e]
+        if not rows:
+            return self.archived, self.duplicates
+        return sum(int(e["archived"]) for e in rows), sum(int(e["duplicates"]) for e in rows)
+
+    def counts_text(self) -> str:
+        """The counts as a person reads them: "archived 3 messages (4 filings), ..."."""
+        messages, duplicate_messages = self.message_counts()
+        return (
+            f"archived {_both(messages, self.archived)}, "
+            f"already archived {_both(duplicate_messages, self.duplicates)}, "
+            f"failed {self.failed}, deleted at source {self.deleted}"
+        )
+
     def as_dict(self) -> dict[str, Any]:
-        """The JSON shape of ``profile run --json`` and ``profile results --json``."""
+        """The JSON shape of ``profile run --json`` and ``profile results --json``.
+
+        ``archived``/``duplicates`` are filings (as always); ``archivedMessages`` and
+        ``duplicateMessages`` count messages, as the protocol's folder rows do.
+        """
+        messages, duplicate_messages = self.message_counts()
         return {
             "id": self.id,
             "profile": self.profile,
@@ -52,8 +83,18 @@ class JobOutcome:
             "duplicates": self.duplicates,
             "failed": self.failed,
             "deleted": self.deleted,
+            "archivedMessages": messages,
+            "duplicateMessages": duplicate_messages,
             "protocol": self.protocol or [],
         }
+
+
+def _both(messages: int, filings: int) -> str:
+    """``3 messages (4 filings)``; just ``3 messages`` when each message was filed once."""
+    text = f"{messages} message{'' if messages == 1 else 's'}"
+    return (
+        text if filings == messages else f"{text} ({filings} filing{'' if filings == 1 else 's'})"
+    )
 
 
 def _outcome(row: JobResult) -> JobOutcome:

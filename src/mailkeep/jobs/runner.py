@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mailkeep.errors import ConflictError, MailkeepError, recognise
 from mailkeep.jobs.build import JobSource, build_source
@@ -30,6 +30,9 @@ from mailkeep.sources.imap import ImapMailboxSource
 from mailkeep.sources.multi import MultiMailboxSource
 from mailkeep.sources.sync import RunProtocol
 
+if TYPE_CHECKING:
+    from mailkeep.ingest.pipeline import Progress
+
 log = logging.getLogger("mailkeep.jobs")
 
 MAX_FAILURE_LINES = 200  # failed messages named in a protocol; the count is always exact
@@ -41,6 +44,7 @@ class _Run:
     """The state of one job while it runs."""
 
     profile: ProfileInfo
+    terminal: Progress | None = None  # also hears (messages seen, done): a terminal's bar
     cancel: threading.Event = field(default_factory=threading.Event)
     deadline: float | None = None
     timed_out: bool = False
@@ -49,6 +53,13 @@ class _Run:
 
     def __post_init__(self) -> None:
         self.progress = JobProgress(self.profile.name)
+
+    def report_progress(self, seen: int, done: int) -> None:
+        """The pipeline's progress: kept for the dashboard and the API, and drawn on a
+        terminal when the CLI runs the job."""
+        self.progress.update(seen, done)
+        if self.terminal is not None:
+            self.terminal(seen, done)
 
     def should_stop(self) -> bool:
         if self.deadline is not None and time.monotonic() > self.deadline:
@@ -104,10 +115,13 @@ class JobRunner:
 
         threading.Thread(target=run, name=f"job-{profile.name}", daemon=True).start()
 
-    def run(self, name: str, trigger: str = "manual") -> JobOutcome:
-        """Run a profile to the end and return its recorded result."""
+    def run(
+        self, name: str, trigger: str = "manual", progress: Progress | None = None
+    ) -> JobOutcome:
+        """Run a profile to the end and return its recorded result (``progress`` hears how
+        many messages were archived after each batch, for a terminal's progress bar)."""
         profile = self.profiles.get(name)
-        run = _Run(profile)
+        run = _Run(profile, terminal=progress)
         with self._lock:
             if profile.name.lower() in self._running:
                 raise ConflictError(f"Profile {profile.name!r} is already running.")
@@ -177,7 +191,7 @@ class JobRunner:
             run.progress.follow_mailboxes(len(multi.mailboxes), lambda: multi.started)
         try:
             result = import_source(
-                self.runtime, job.source, job.archive, run.progress.update, job.source.confirm
+                self.runtime, job.source, job.archive, run.report_progress, job.source.confirm
             )
         finally:
             ledger.flush()
@@ -237,8 +251,7 @@ class JobRunner:
         relay = self._relay or relay_from_settings(self.runtime)
         lines = [
             f"Archiving profile {outcome.profile!r} ended with status {outcome.status}.",
-            f"Archived {outcome.archived}, already archived {outcome.duplicates}, "
-            f"failed {outcome.failed}, deleted at source {outcome.deleted}.",
+            outcome.counts_text().capitalize() + ".",
             "",
         ]
         for entry in outcome.protocol or []:

@@ -19,7 +19,8 @@ from mailkeep.sources.base import (
     join_folder,
     os_reason,
 )
-from mailkeep.sources.walk import walk_files
+from mailkeep.sources.tree import SKIP_EXTENSION, LinkPolicy, SkippedFiles
+from mailkeep.sources.walk import WalkedFile, walk_files
 
 
 def _normalise_extension(extension: str) -> str:
@@ -40,8 +41,13 @@ class EmlFolderSource:
     * Order is sorted and deterministic (see :func:`walk_files`).
     * ``source_id`` is ``id_prefix`` + the file's ``/``-separated path relative to the root (the
       file name when ``path`` is a file); ``received`` is the file's mtime in UTC.
-    * Unreadable files, non-regular files (FIFOs, devices, dangling links) and empty (0-byte)
-      files are appended to ``problems`` and skipped; unlistable subfolders likewise.
+    * Only regular files inside the folder are read. Symbolic links are skipped unless
+      ``follow_links`` is set, and then followed only to targets inside the folder (see
+      :class:`~mailkeep.sources.tree.LinkPolicy`). Files of other extensions and skipped links
+      are counted in ``skipped`` (by reason, with their first names); ``path`` itself may be a
+      link (the caller named it).
+    * Unreadable files, non-regular files (FIFOs, devices) and empty (0-byte) files are appended
+      to ``problems`` and skipped; unlistable subfolders likewise.
     * A missing ``path`` raises :class:`SourceError` on the first ``next()``.
 
     ``estimate()`` counts matching files (``estimate_unit == "messages"``).
@@ -57,18 +63,22 @@ class EmlFolderSource:
         folder: str = "",
         *,
         id_prefix: str = "",
+        follow_links: bool = False,
     ) -> None:
         self.path = path
         self.recursive = recursive
         self.extensions = tuple(_normalise_extension(ext) for ext in extensions)
         self.folder = join_folder(folder)
         self.id_prefix = id_prefix
+        self.follow_links = follow_links
         self.problems: list[SourceProblem] = []
+        self.skipped = SkippedFiles()
+        self._real_root = ""  # set when a folder is walked
 
     def messages(self) -> Iterator[SourceMessage]:
         """Yield one message per matching, readable, non-empty file."""
-        for rel_dir, file in self._files(report=True):
-            message = self._read(rel_dir, file)
+        for found in self._files(report=True):
+            message = self._read(found)
             if message is not None:
                 yield message
 
@@ -79,28 +89,36 @@ class EmlFolderSource:
         except SourceError:
             return None
 
-    def _files(self, report: bool, ordered: bool = True) -> Iterator[tuple[str, Path]]:
+    def _files(self, report: bool, ordered: bool = True) -> Iterator[WalkedFile]:
         if not self.path.exists():
             raise SourceError(f"No such file or directory: {self.path}", path=str(self.path))
         if not self.path.is_dir():
-            yield "", self.path
+            yield WalkedFile("", self.path.name, self.path)
             return
 
         def on_error(rel: str, reason: str) -> None:
             if report:
                 self.problems.append(SourceProblem(self.id_prefix + rel, reason))
 
-        for rel_dir, file in walk_files(self.path, self.recursive, on_error, ordered=ordered):
-            if self._matches(file.name):
-                yield rel_dir, file
+        skipped = self.skipped if report else None
+        self._real_root = str(self.path.resolve()).rstrip("/") + "/"
+        links = LinkPolicy(self.path, self.follow_links, skipped, self.id_prefix)
+        walk = walk_files(self.path, self.recursive, on_error, ordered=ordered, links=links)
+        for found in walk:
+            if self._matches(found.name):
+                yield found
+            elif skipped is not None:
+                skipped.add(SKIP_EXTENSION, self.id_prefix + join_folder(found.rel_dir, found.name))
 
     def _matches(self, name: str) -> bool:
         return name.lower().endswith(self.extensions)  # one C call, run for every file
 
-    def _read(self, rel_dir: str, file: Path) -> SourceMessage | None:
-        source_id = self.id_prefix + join_folder(rel_dir, file.name)
+    def _read(self, found: WalkedFile) -> SourceMessage | None:
+        source_id = self.id_prefix + join_folder(found.rel_dir, found.name)
+        # A file named as the path itself is read wherever it is; a walked one must be inside.
+        inside = None if found.path == self.path else self._real_root
         try:
-            raw, mtime = _read_regular_file(file)
+            raw, mtime = _read_regular_file(found.path, inside)
         except OSError as error:
             self.problems.append(SourceProblem(source_id, os_reason(error)))
             return None
@@ -109,26 +127,43 @@ class EmlFolderSource:
             return None
         return SourceMessage(
             raw=raw,
-            folder=join_folder(self.folder, rel_dir),
+            folder=join_folder(self.folder, found.rel_dir),
             source_id=source_id,
             received=datetime.fromtimestamp(mtime, tz=UTC),
         )
 
 
-def _read_regular_file(file: Path) -> tuple[bytes, float]:
+def _read_regular_file(file: Path, inside: str | None) -> tuple[bytes, float]:
     """The bytes and mtime of a regular file; OSError for anything else.
 
-    Opened non-blocking, so a FIFO never blocks the import; one open, one fstat and a read
-    to end of file (pathlib's stat + open + buffered read cost twice as much per file).
+    With ``inside`` (a resolved folder ending in ``/``), the file must not be a link and must
+    turn out, once open, to lie inside that folder: a link swapped in for the file or for a
+    folder above it after the walk checked them is refused, not read. Opened non-blocking, so
+    a FIFO never blocks the import; one open, one fstat and a read to end of file (pathlib's
+    stat + open + buffered read cost twice as much per file).
     """
-    fd = os.open(file, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (os.O_NOFOLLOW if inside else 0)
+    fd = os.open(file, flags)
     try:
+        if inside is not None and not _opened_inside(fd, inside):
+            raise OSError(f"{file.name} lies outside the imported folder (a link was swapped in)")
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise OSError(f"not a regular file: {file.name}")
         return _read_to_end(fd, info.st_size), info.st_mtime
     finally:
         os.close(fd)
+
+
+def _opened_inside(fd: int, root: str) -> bool:
+    """Whether the file open as ``fd`` lies inside ``root`` (resolved, ending in ``/``), by the
+    kernel's own record of its path (``/proc/self/fd``); where there is no such record, the
+    walk's checks stand alone."""
+    try:
+        opened = os.readlink(f"/proc/self/fd/{fd}")  # noqa: PTH115 (a str: pathlib costs 4x)
+    except OSError:
+        return True
+    return opened.startswith(root)
 
 
 def _read_to_end(fd: int, expected: int) -> bytes:

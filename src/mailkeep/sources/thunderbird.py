@@ -22,6 +22,7 @@ from mailkeep.sources.base import (
     os_reason,
 )
 from mailkeep.sources.mbox import MboxSource
+from mailkeep.sources.tree import LinkPolicy, SkippedFiles, directory_key
 
 _ACCOUNT_CONTAINERS = ("Mail", "ImapMail")
 _NOT_MAILBOX_SUFFIXES = frozenset(
@@ -76,15 +77,20 @@ class ThunderbirdSource:
 
     A missing ``profile_dir`` raises :class:`SourceError` on the first ``next()``; unreadable
     directories and mailbox files that are not mbox files are appended to ``problems``.
+    Symbolic links in the profile are skipped unless ``follow_links`` (then followed only to
+    targets inside the profile) and counted in ``skipped``.
     Maildir-format accounts and accounts stored outside the profile are not found.
     ``estimate()`` is the total size of all mailbox files (``estimate_unit == "bytes"``).
     """
 
     estimate_unit = "bytes"
 
-    def __init__(self, profile_dir: Path) -> None:
+    def __init__(self, profile_dir: Path, *, follow_links: bool = False) -> None:
         self.profile_dir = profile_dir
+        self.follow_links = follow_links
         self.problems: list[SourceProblem] = []
+        self.skipped = SkippedFiles()
+        self._links = LinkPolicy(profile_dir, follow_links, None)
         self.bytes_read = 0
         self.skipped_deleted = 0
 
@@ -100,7 +106,7 @@ class ThunderbirdSource:
         self.bytes_read = 0
         done = 0
         for folder, path in self.mailboxes():
-            source_name = path.relative_to(self.profile_dir).as_posix()
+            source_name = self._relative(path)
             mbox = MboxSource(path, folder, source_name=source_name)
             mbox.problems = self.problems
             try:
@@ -124,46 +130,75 @@ class ThunderbirdSource:
             raise SourceError(
                 f"No such file or directory: {self.profile_dir}", path=str(self.profile_dir)
             )
+        self._links = LinkPolicy(self.profile_dir, self.follow_links, self._report(report))
         found: list[tuple[str, Path]] = []
         for account, directory in self._accounts(report):
-            found.extend(self._walk(directory, account, report))
+            found.extend(self._walk(directory, account, report, _key(directory)))
         return found
 
-    def _accounts(self, report: bool) -> list[tuple[str, Path]]:
-        root = self.profile_dir
-        containers = [root / name for name in _ACCOUNT_CONTAINERS if (root / name).is_dir()]
-        if containers:
-            return [(d.name, d) for c in containers for d in self._subdirs(c, report)]
-        if any(_is_mailbox(entry) for entry in self._entries(root, report)):
-            return [(root.name, root)]
-        return [(d.name, d) for d in self._subdirs(root, report)]
+    def _report(self, report: bool) -> SkippedFiles | None:
+        return self.skipped if report else None
 
-    def _walk(self, directory: Path, folder: str, report: bool) -> Iterator[tuple[str, Path]]:
-        """Mailboxes in ``directory``, each followed by the subfolders in its ``.sbd``."""
+    def _relative(self, path: Path) -> str:
+        """``path`` relative to the profile (a followed link's target: to the resolved one)."""
+        for root in (self.profile_dir, self.profile_dir.resolve()):
+            if path.is_relative_to(root):
+                return path.relative_to(root).as_posix()
+        return path.as_posix()
+
+    def _accounts(self, report: bool) -> list[tuple[str, Path]]:
+        top = self._entries(self.profile_dir, report)
+        containers = [top[n] for n in _ACCOUNT_CONTAINERS if n in top and top[n].is_dir()]
+        if containers:
+            return [pair for c in containers for pair in _dirs(self._entries(c, report))]
+        if any(_is_mailbox(path) for path in top.values()):
+            return [(self.profile_dir.name, self.profile_dir)]
+        return _dirs(top)
+
+    def _walk(
+        self, directory: Path, folder: str, report: bool, above: frozenset[tuple[int, int]]
+    ) -> Iterator[tuple[str, Path]]:
+        """Mailboxes in ``directory``, each followed by the subfolders in its ``.sbd``
+        (``above``: the ``.sbd`` folders that contain it, so a followed link cannot loop)."""
         entries = self._entries(directory, report)
-        mailboxes = {entry.name for entry in entries if _is_mailbox(entry)}
-        subfolders = {e.name[:-4] for e in entries if e.name.endswith(".sbd") and e.is_dir()}
+        mailboxes = {name for name, path in entries.items() if _is_mailbox(path)}
+        subfolders = {n[:-4] for n, path in entries.items() if n.endswith(".sbd") and path.is_dir()}
         for name in sorted(mailboxes | subfolders):
             if name in mailboxes:
-                yield join_folder(folder, name), directory / name
-            if name in subfolders:
-                yield from self._walk(directory / f"{name}.sbd", join_folder(folder, name), report)
+                yield join_folder(folder, name), entries[name]
+            if name not in subfolders:
+                continue
+            sbd = entries[f"{name}.sbd"]
+            key = directory_key(sbd)
+            if key in above:
+                self._links.skip_loop(self._relative(directory / f"{name}.sbd"))
+            else:
+                yield from self._walk(sbd, join_folder(folder, name), report, above | {key})
 
-    def _subdirs(self, directory: Path, report: bool) -> list[Path]:
-        return [
-            entry
-            for entry in self._entries(directory, report)
-            if entry.is_dir() and not entry.name.startswith(".")
-        ]
-
-    def _entries(self, directory: Path, report: bool) -> list[Path]:
+    def _entries(self, directory: Path, report: bool) -> dict[str, Path]:
+        """Name -> path of each entry of ``directory``, sorted by name; a link only as the
+        link policy admits it (its path is then the link's target)."""
         try:
-            return sorted(directory.iterdir())
+            entries = sorted(directory.iterdir())
         except OSError as error:
             if report:
-                rel = directory.relative_to(self.profile_dir).as_posix()
-                self.problems.append(SourceProblem(rel, os_reason(error)))
-            return []
+                self.problems.append(SourceProblem(self._relative(directory), os_reason(error)))
+            return {}
+        admitted = {}
+        for entry in entries:
+            path = self._links.admit(entry, self._relative(entry)) if entry.is_symlink() else entry
+            if path is not None:
+                admitted[entry.name] = path
+        return admitted
+
+
+def _dirs(entries: dict[str, Path]) -> list[tuple[str, Path]]:
+    """The non-hidden folders among ``entries``, as ``(name, path)``."""
+    return [(n, path) for n, path in entries.items() if path.is_dir() and not n.startswith(".")]
+
+
+def _key(directory: Path) -> frozenset[tuple[int, int]]:
+    return frozenset({directory_key(directory)})
 
 
 def _size(path: Path) -> int:

@@ -12,9 +12,10 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
 from mailkeep.sources.base import os_reason
+from mailkeep.sources.tree import LinkPolicy, directory_key
 
 SORT_RUN = 50_000  # names sorted in memory at once (a few MB)
 _READ_SIZE = 1 << 16  # per spilled run, while merging
@@ -22,46 +23,114 @@ _READ_SIZE = 1 << 16  # per spilled run, while merging
 OnError = Callable[[str, str], None]  # (relative path, reason)
 
 
+class WalkedFile(NamedTuple):
+    """A file found by :func:`walk_files`."""
+
+    rel_dir: str  # ``/``-separated directory relative to the root ("" for the root itself)
+    name: str  # the entry's name in that directory (a followed link's own name)
+    path: Path  # what to open: the entry, or a followed link's resolved target
+
+
 def walk_files(
-    root: Path, recursive: bool, on_error: OnError, *, ordered: bool = True
-) -> Iterator[tuple[str, Path]]:
-    """Yield ``(relative directory, file path)`` for non-directory entries below ``root``.
+    root: Path,
+    recursive: bool,
+    on_error: OnError,
+    *,
+    ordered: bool = True,
+    links: LinkPolicy | None = None,
+) -> Iterator[WalkedFile]:
+    """Yield every non-directory entry below ``root`` as a :class:`WalkedFile`.
 
     With ``ordered`` (the default), a directory's files come sorted by name, then its
     subdirectories sorted by name, depth first; without it, in the order the file system lists
-    them (cheaper, for counting). The relative directory is ``/``-separated ("" for the root
-    itself). Symbolic links to directories are not followed. A directory that cannot be listed
-    is reported through ``on_error(relative path, reason)`` and skipped.
+    them (cheaper, for counting). Symbolic links (to files or folders) are handled by ``links``:
+    by default skipped (and reported to its ``skipped``); when it follows them, only targets
+    inside ``root`` are used, and a link to a folder that contains it is skipped. A directory
+    that cannot be listed is reported through ``on_error(relative path, reason)`` and skipped.
     """
-    pending = [(root, "")]
+    links = links or LinkPolicy(root, follow=False, skipped=None)
+    # Followed links can lead back up the tree: each folder knows the folders above it.
+    ancestors: frozenset[tuple[int, int]] = frozenset()
+    if links.follow:
+        ancestors = frozenset({directory_key(root)})
+    pending = [(root, "", ancestors)]
     while pending:
-        directory, rel_dir = pending.pop()
-        names = _NameRuns()
-        subdirs: list[str] = []
+        directory, rel_dir, above = pending.pop()
+        listing = _Listing(directory, rel_dir, links, recursive)
         try:
-            with os.scandir(directory) as entries:
-                for entry in entries:
-                    if _is_dir(entry):
-                        if recursive and not entry.is_symlink():
-                            subdirs.append(entry.name)
-                    elif ordered:
-                        names.add(entry.name)
-                    else:
-                        yield rel_dir, directory / entry.name
+            yield from listing.files(ordered)
         except OSError as error:
-            names.close()
             on_error(rel_dir, os_reason(error))
             continue
+        for name, path in reversed(listing.subdirs()):  # popped from the end: sorted order
+            rel = _join(rel_dir, name)
+            if not links.follow:
+                pending.append((path, rel, above))
+                continue
+            try:
+                key = directory_key(path)
+            except OSError as error:  # removed while walking
+                on_error(rel, os_reason(error))
+                continue
+            if key in above:
+                links.skip_loop(rel)
+            else:
+                pending.append((path, rel, above | {key}))
+
+
+class _Listing:
+    """One directory's entries: files yielded while listing (sorted in bounded memory when
+    ordered), subfolders collected for the walk to visit after them."""
+
+    def __init__(self, directory: Path, rel_dir: str, links: LinkPolicy, recursive: bool) -> None:
+        self._directory, self._rel_dir = directory, rel_dir
+        self._links, self._recursive = links, recursive
+        self._subdirs: list[tuple[str, Path]] = []
+        self._targets: dict[str, Path] = {}  # followed links to files: name -> target
+
+    def files(self, ordered: bool) -> Iterator[WalkedFile]:
+        names = _NameRuns()
+        try:
+            with os.scandir(self._directory) as entries:
+                for entry in entries:
+                    path = self._file(entry)
+                    if path is None:
+                        continue
+                    if ordered:
+                        names.add(entry.name)
+                    else:
+                        yield WalkedFile(self._rel_dir, entry.name, path)
+        except OSError:
+            names.close()
+            raise
         for name in names.merged():
-            yield rel_dir, directory / name
-        subdirs.sort(reverse=True)  # popped from the end: visited in sorted order
-        pending.extend((directory / name, _join(rel_dir, name)) for name in subdirs)
+            yield WalkedFile(self._rel_dir, name, self._targets.get(name, self._directory / name))
+
+    def subdirs(self) -> list[tuple[str, Path]]:
+        return sorted(self._subdirs)
+
+    def _file(self, entry: os.DirEntry[str]) -> Path | None:
+        """The path to read for a file entry; None for a folder (collected) or a skipped link."""
+        path = self._directory / entry.name
+        if entry.is_symlink():
+            target = self._links.admit(path, _join(self._rel_dir, entry.name))
+            if target is None:
+                return None
+            if not target.is_dir():
+                self._targets[entry.name] = target
+                return target
+            path = target
+        elif not _is_dir(entry):
+            return path
+        if self._recursive:
+            self._subdirs.append((entry.name, path))
+        return None
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:
-    """A directory or a link to one (a broken entry counts as a file)."""
+    """A directory (not following links; an entry that cannot be examined counts as a file)."""
     try:
-        return entry.is_dir()
+        return entry.is_dir(follow_symlinks=False)
     except OSError:
         return False
 

@@ -11,6 +11,7 @@ import pytest
 from mailkeep.sources import eml
 from mailkeep.sources.base import SourceError
 from mailkeep.sources.eml import EmlFolderSource
+from mailkeep.sources.tree import SKIP_EXTENSION, SKIP_LINK, SKIP_OUTSIDE
 
 MAIL = b"From: a@example.com\r\nSubject: hi\r\n\r\nbody\r\n"
 
@@ -101,10 +102,10 @@ def test_unreadable_file_is_reported_and_import_continues(
     _write(tmp_path / "c.eml", b"C")
     real_read = eml._read_regular_file
 
-    def flaky_read(file: Path) -> tuple[bytes, float]:
+    def flaky_read(file: Path, inside: str | None) -> tuple[bytes, float]:
         if file.name == "b.eml":
             raise PermissionError(13, "Permission denied", str(file))
-        return real_read(file)
+        return real_read(file, inside)
 
     monkeypatch.setattr(eml, "_read_regular_file", flaky_read)
     source = EmlFolderSource(tmp_path)
@@ -125,13 +126,74 @@ def test_chmod_000_file_is_reported(tmp_path: Path) -> None:
         locked.chmod(0o600)
 
 
-def test_dangling_link_and_fifo_are_problems(tmp_path: Path) -> None:
+def test_fifo_is_a_problem_and_a_dangling_link_is_skipped(tmp_path: Path) -> None:
     (tmp_path / "gone.eml").symlink_to(tmp_path / "missing-target")
     os.mkfifo(tmp_path / "pipe.eml")
     _write(tmp_path / "real.eml")
     source = EmlFolderSource(tmp_path)
     assert [m.source_id for m in source.messages()] == ["real.eml"]
-    assert [p.source_id for p in source.problems] == ["gone.eml", "pipe.eml"]
+    assert [p.source_id for p in source.problems] == ["pipe.eml"]
+    assert source.skipped.examples == {SKIP_LINK: ["gone.eml"]}
+
+
+def test_links_never_read_what_lies_outside_the_folder(tmp_path: Path) -> None:
+    secret = _write(tmp_path / "outside" / "secret", b"root:x:0:0")
+    root = tmp_path / "mail"
+    _write(root / "real.eml", b"R")
+    (root / "shadow.eml").symlink_to(secret)
+    (root / "environ.eml").symlink_to("/proc/self/environ")
+    (root / "alias.eml").symlink_to(root / "real.eml")
+    plain = EmlFolderSource(root)
+    assert [m.raw for m in plain.messages()] == [b"R"]
+    assert sorted(plain.skipped.examples[SKIP_LINK]) == ["alias.eml", "environ.eml", "shadow.eml"]
+    followed = EmlFolderSource(root, follow_links=True)
+    assert [(m.source_id, m.raw) for m in followed.messages()] == [
+        ("alias.eml", b"R"),
+        ("real.eml", b"R"),
+    ]
+    assert sorted(followed.skipped.examples[SKIP_OUTSIDE]) == ["environ.eml", "shadow.eml"]
+
+
+def test_a_link_swapped_in_after_the_walk_is_not_read(tmp_path: Path) -> None:
+    secret = _write(tmp_path / "secret", b"s")
+    root = tmp_path / "mail"
+    victim = _write(root / "a.eml", b"A")
+    source = EmlFolderSource(root)
+    messages = source._files(report=True)
+    found = next(messages)
+    victim.unlink()
+    victim.symlink_to(secret)
+    assert source._read(found) is None
+    assert [p.source_id for p in source.problems] == ["a.eml"]
+
+
+def test_a_folder_swapped_for_a_link_after_the_walk_is_not_read(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    _write(outside / "b.eml", b"secret")
+    root = tmp_path / "mail"
+    _write(root / "sub" / "a.eml", b"A")
+    _write(root / "sub" / "b.eml", b"B")
+    source = EmlFolderSource(root, recursive=True)
+    messages = source.messages()
+    assert next(messages).raw == b"A"  # sub was listed: a.eml, b.eml
+    (root / "sub").rename(root / "sub.old")
+    (root / "sub").symlink_to(outside)
+    assert list(messages) == []
+    [problem] = source.problems
+    assert problem.source_id == "sub/b.eml" and "outside the imported folder" in problem.reason
+
+
+def test_files_of_other_extensions_are_counted_with_their_names(tmp_path: Path) -> None:
+    _write(tmp_path / "a.eml")
+    for name in ("b.txt", "1700000000.M1P2.host:2,S", "c.txt"):
+        _write(tmp_path / name)
+    source = EmlFolderSource(tmp_path)
+    assert [m.source_id for m in source.messages()] == ["a.eml"]
+    assert source.skipped.counts == {SKIP_EXTENSION: 3}
+    assert source.skipped.examples[SKIP_EXTENSION] == ["1700000000.M1P2.host:2,S", "b.txt", "c.txt"]
+    assert source.estimate() == 1 and source.skipped.total == 3  # counting does not report
+    everything = EmlFolderSource(tmp_path, extensions=("",))
+    assert len(list(everything.messages())) == 4 and everything.skipped.total == 0
 
 
 def test_id_prefix_applies_to_messages_and_problems(tmp_path: Path) -> None:

@@ -117,3 +117,32 @@ def test_mozilla_status_reads_headers_only() -> None:
     assert mozilla_status(b"x-mozilla-status:  8001\r\n\r\n") == 0x8001
     assert mozilla_status(b"X-Mozilla-Status2: 00000000\n\nbody\n") is None
     assert mozilla_status(b"Subject: a\n\nX-Mozilla-Status: 0009\n") is None
+
+
+def test_links_in_a_profile_are_skipped_or_followed_inside_it_only(
+    profile: Path, tmp_path: Path
+) -> None:
+    local = profile / "Mail" / "Local Folders"
+    _mbox(tmp_path / "elsewhere" / "Stolen", _msg("outside"))
+    (local / "Stolen").symlink_to(tmp_path / "elsewhere" / "Stolen")
+    (local / "Alias").symlink_to(local / "Trash")
+    (local / "Inbox.sbd" / "Projects.sbd" / "Loop.sbd").symlink_to(local / "Inbox.sbd")
+    plain = ThunderbirdSource(profile)
+    subjects = sorted(_subject(m.raw) for m in plain.messages())
+    assert "outside" not in subjects
+    assert sorted(plain.skipped.counts) == ["symlink"]
+    assert sorted(plain.skipped.examples["symlink"]) == [
+        "Mail/Local Folders/Alias",
+        "Mail/Local Folders/Inbox.sbd/Projects.sbd/Loop.sbd",
+        "Mail/Local Folders/Stolen",
+    ]
+    followed = ThunderbirdSource(profile, follow_links=True)
+    assert sorted(_subject(m.raw) for m in followed.messages()) == subjects  # Alias is empty
+    assert followed.skipped.examples["link-outside"] == ["Mail/Local Folders/Stolen"]
+    assert followed.skipped.examples["link-loop"] == [
+        "Mail/Local Folders/Inbox.sbd/Projects.sbd/Loop.sbd"
+    ]
+
+
+def _subject(raw: bytes) -> str:
+    return raw.split(b"Subject: ")[1].split(b"\r\n")[0].decode()

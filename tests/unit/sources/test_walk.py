@@ -10,6 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailkeep.sources import walk
+from mailkeep.sources.tree import (
+    EXAMPLES,
+    SKIP_LINK,
+    SKIP_LOOP,
+    SKIP_OUTSIDE,
+    LinkPolicy,
+    SkippedFiles,
+)
 from mailkeep.sources.walk import sorted_names, walk_files
 
 NAME = st.text(st.characters(blacklist_characters="\0", blacklist_categories=("Cs",)), min_size=1)
@@ -56,13 +64,13 @@ def _walked(root: Path, recursive: bool = True, ordered: bool = True) -> list[st
         raise AssertionError(f"{rel}: {reason}")
 
     return [
-        f"{rel}|{file.relative_to(root).as_posix()}"
-        for rel, file in walk_files(root, recursive, fail, ordered=ordered)
+        f"{found.rel_dir}|{found.path.relative_to(root).as_posix()}"
+        for found in walk_files(root, recursive, fail, ordered=ordered)
     ]
 
 
 EXPECTED = [
-    "|a", "|b", "|c~", "|dangling", "|ä",
+    "|a", "|b", "|c~", "|ä",
     "other|other/v", "other|other/w",
     "sub|sub/y", "sub|sub/z", "sub/deep|sub/deep/x",
 ]  # fmt: skip
@@ -74,7 +82,7 @@ def test_files_sorted_then_subfolders_depth_first(
 ) -> None:
     _tree(tmp_path)
     monkeypatch.setattr(walk, "SORT_RUN", run)
-    assert _walked(tmp_path) == EXPECTED  # links to folders are not followed
+    assert _walked(tmp_path) == EXPECTED  # links (to folders, dangling) are not followed
 
 
 def test_unordered_walk_yields_the_same_files(tmp_path: Path) -> None:
@@ -84,7 +92,7 @@ def test_unordered_walk_yields_the_same_files(tmp_path: Path) -> None:
 
 def test_not_recursive_reads_the_top_folder_only(tmp_path: Path) -> None:
     _tree(tmp_path)
-    assert _walked(tmp_path, recursive=False) == EXPECTED[:5]
+    assert _walked(tmp_path, recursive=False) == EXPECTED[:4]
 
 
 def test_an_unlistable_folder_is_reported_and_the_walk_goes_on(
@@ -100,6 +108,58 @@ def test_an_unlistable_folder_is_reported_and_the_walk_goes_on(
 
     monkeypatch.setattr(walk.os, "scandir", refuse_sub)
     errors: list[tuple[str, str]] = []
-    files = [file.name for _rel, file in walk_files(tmp_path, True, lambda *e: errors.append(e))]
-    assert files == ["a", "b", "c~", "dangling", "ä", "v", "w"]
+    files = [found.name for found in walk_files(tmp_path, True, lambda *e: errors.append(e))]
+    assert files == ["a", "b", "c~", "ä", "v", "w"]
     assert errors == [("sub", "Permission denied")]
+
+
+def _linked_tree(tmp_path: Path) -> Path:
+    """A root holding links to a file and a folder inside it, outside it, and back up to it."""
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    (root / "real").mkdir(parents=True)
+    outside.mkdir()
+    (root / "real" / "m.eml").write_bytes(b"x")
+    (outside / "secret").write_bytes(b"s")
+    (root / "inside.eml").symlink_to(root / "real" / "m.eml")
+    (root / "shadow.eml").symlink_to(outside / "secret")
+    (root / "up").symlink_to("..")  # relative, to the root's parent: outside
+    (root / "real" / "loop").symlink_to("..")  # back to the root: a loop
+    (root / "alias").symlink_to(root / "real")
+    (root / "gone.eml").symlink_to(root / "nowhere")
+    return root
+
+
+def test_links_are_skipped_and_reported_by_default(tmp_path: Path) -> None:
+    root = _linked_tree(tmp_path)
+    skipped = SkippedFiles()
+    links = LinkPolicy(root, follow=False, skipped=skipped)
+    found = [(f.rel_dir, f.name) for f in walk_files(root, True, _no_error, links=links)]
+    assert found == [("real", "m.eml")]
+    assert skipped.counts == {SKIP_LINK: 6}
+    assert sorted(skipped.examples[SKIP_LINK]) == [
+        "alias", "gone.eml", "inside.eml", "real/loop", "shadow.eml", "up"
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+def test_followed_links_stay_inside_the_root(tmp_path: Path, ordered: bool) -> None:
+    root = _linked_tree(tmp_path)
+    skipped = SkippedFiles()
+    links = LinkPolicy(root, follow=True, skipped=skipped)
+    walked = walk_files(root, True, _no_error, ordered=ordered, links=links)
+    found = sorted((f.rel_dir, f.name, f.path) for f in walked)
+    real = (root / "real" / "m.eml").resolve()
+    assert found == [("", "inside.eml", real), ("alias", "m.eml", real), ("real", "m.eml", real)]
+    assert sorted(skipped.examples[SKIP_OUTSIDE]) == ["gone.eml", "shadow.eml", "up"]
+    assert sorted(skipped.examples[SKIP_LOOP]) == ["alias/loop", "real/loop"]
+
+
+def test_skipped_names_are_bounded_however_many_there_are() -> None:
+    skipped = SkippedFiles()
+    for n in range(1000):
+        skipped.add(SKIP_LINK, f"{n}.eml")
+    assert skipped.total == 1000 and len(skipped.examples[SKIP_LINK]) == EXAMPLES
+
+
+def _no_error(rel: str, reason: str) -> None:
+    raise AssertionError(f"{rel}: {reason}")

@@ -21,22 +21,37 @@ JsonOption = typer.Option(False, "--json", help="Print one JSON document instead
 
 
 class _ConsoleOnFirstUse:
-    """Stands in for a rich Console, which it creates (importing rich) when first used."""
+    """Stands in for a rich Console, which it creates (importing rich) when first used.
+
+    Attribute access is forwarded; anything that needs the Console itself (rich's progress bar
+    enters it as a context manager, which ``__getattr__`` cannot provide) asks :func:`real`.
+    """
 
     def __init__(self, stderr: bool) -> None:
         self._stderr = stderr
         self._console: Console | None = None
 
-    def __getattr__(self, name: str) -> Any:
+    def get(self) -> Console:
+        """The rich Console, created on the first call."""
         if self._console is None:
             from rich.console import Console
 
             self._console = Console(stderr=self._stderr)
-        return getattr(self._console, name)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.get(), name)
 
 
 console = cast("Console", _ConsoleOnFirstUse(stderr=False))
 errors = cast("Console", _ConsoleOnFirstUse(stderr=True))
+
+
+def real(stand_in: Console) -> Console:
+    """The rich Console behind ``console`` or ``errors`` (to hand to rich's own classes)."""
+    if isinstance(stand_in, _ConsoleOnFirstUse):
+        return stand_in.get()
+    return stand_in
 
 
 def _default(value: Any) -> Any:
@@ -76,5 +91,5 @@ def progress(
         return
     from mailkeep.access.cli.progressbar import progress_bar
 
-    with progress_bar(errors, label, total, unit) as update:
+    with progress_bar(real(errors), label, total, unit) as update:
         yield update

@@ -8,7 +8,7 @@ import typer
 
 from mailkeep.access.cli.context import guarded, runtime
 from mailkeep.access.cli.lazy import LazyCommand, LazyGroup
-from mailkeep.access.cli.output import JsonOption, console, emit_json, fail, table
+from mailkeep.access.cli.output import JsonOption, console, emit_json, fail, progress, table
 from mailkeep.jobs.profiles import ProfileDirectory
 from mailkeep.jobs.results import JobOutcome, JobResults
 
@@ -107,8 +107,8 @@ def run(ctx: typer.Context, name: str, json: bool = JsonOption) -> None:
     """Run a profile now and print its job result."""
     from mailkeep.jobs.runner import JobRunner
 
-    with runtime(ctx) as rt:
-        outcome = JobRunner(rt).run(name)
+    with runtime(ctx) as rt, progress(f"archiving {name}", None, "messages", not json) as update:
+        outcome = JobRunner(rt).run(name, progress=update)
     _print_outcome(outcome, json)
     if outcome.status in ("failed", "cancelled"):
         raise fail(f"job {outcome.status}: see the protocol")
@@ -118,11 +118,7 @@ def _print_outcome(outcome: JobOutcome, json: bool) -> None:
     if json:
         emit_json(outcome.as_dict())
         return
-    console.print(
-        f"{outcome.profile}: {outcome.status} - archived {outcome.archived}, "
-        f"duplicates {outcome.duplicates}, failed {outcome.failed}, deleted {outcome.deleted}",
-        markup=False,
-    )
+    console.print(f"{outcome.profile}: {outcome.status} - {outcome.counts_text()}", markup=False)
     for entry in outcome.protocol or []:
         where = " / ".join(p for p in (entry.get("mailbox", ""), entry.get("folder", "")) if p)
         text = entry.get("message") or ", ".join(
@@ -131,6 +127,21 @@ def _print_outcome(outcome: JobOutcome, json: bool) -> None:
             if k in entry
         )
         console.print(f"  [{entry['level']}] {where}: {text}", markup=False)
+
+
+# "messages" as the protocol counts them; "filings" one per user archive a message went into
+RESULT_COLUMNS = [
+    "id",
+    "profile",
+    "started",
+    "ended",
+    "status",
+    "messages",
+    "filings",
+    "dup",
+    "failed",
+    "deleted",
+]
 
 
 @app.command("results")
@@ -148,7 +159,7 @@ def results(
         emit_json([o.as_dict() for o in found])
         return
     table(
-        ["id", "profile", "started", "ended", "status", "archived", "dup", "failed", "deleted"],
+        RESULT_COLUMNS,
         [
             (
                 o.id,
@@ -156,6 +167,7 @@ def results(
                 o.started_at,
                 o.ended_at,
                 o.status,
+                o.message_counts()[0],
                 o.archived,
                 o.duplicates,
                 o.failed,

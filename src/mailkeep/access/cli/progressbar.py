@@ -20,25 +20,36 @@ from rich.progress import (
 )
 from rich.text import Text
 
+_RATE_UNITS = {"messages": "msg"}  # short names for the rate column
+
 
 class MessageRateColumn(ProgressColumn):
-    """Messages per second (blank until there is a rate)."""
+    """Items per second (blank until there is a rate): ``msg/s`` unless told another unit."""
+
+    def __init__(self, unit: str = "messages") -> None:
+        super().__init__()
+        self._unit = _RATE_UNITS.get(unit, unit)
 
     def render(self, task: Task) -> Text:
         speed = task.finished_speed or task.speed
-        return Text("" if speed is None else f"{speed:,.0f} msg/s", style="progress.data.speed")
+        text = "" if speed is None else f"{speed:,.0f} {self._unit}/s"
+        return Text(text, style="progress.data.speed")
 
 
 @contextmanager
 def progress_bar(
     console: Console, label: str, total: int | None, unit: str
 ) -> Iterator[Callable[[int, int], None]]:
-    """A bar with rate and ETA on ``console``; yields ``update(seen, done)``."""
+    """A bar with rate and ETA on ``console``; yields ``update(seen, done)``.
+
+    ``unit`` is ``"bytes"`` (the bar follows ``done``, bytes read) or what ``seen`` counts
+    (``"messages"``, ``"containers"``).
+    """
     if unit == "bytes":
         count: ProgressColumn = DownloadColumn()
         rate: ProgressColumn = TransferSpeedColumn()
     else:
-        count, rate = MofNCompleteColumn(), MessageRateColumn()
+        count, rate = MofNCompleteColumn(), MessageRateColumn(unit)
     columns = [TextColumn(label), BarColumn(), TaskProgressColumn(), count, rate]
     with Progress(*columns, TimeRemainingColumn(), console=console, transient=True) as bar:
         task = bar.add_task(label, total=total)

@@ -30,15 +30,24 @@ def serve(
         None, "--api-http-port", min=0, max=65535, help="Administration API HTTP port (off)."
     ),
     log_level: str = typer.Option("INFO", "--log-level", help="DEBUG, INFO, WARNING or ERROR."),
+    check: bool = typer.Option(
+        False, "--check", help="Print the data directory and where it would listen; exit."
+    ),
+    json: bool = JsonOption,
 ) -> None:
     """Run the mailkeep server (web access, administration API) until Ctrl-C or SIGTERM."""
     from mailkeep.server.logs import configure_logging
     from mailkeep.server.serve import resolve_listeners
     from mailkeep.server.serve import serve as run_server
 
-    configure_logging(log_level.upper())
     with runtime(ctx) as rt:
         listeners = resolve_listeners(rt, bind, http_port, https_port, api_http_port, api_port)
+        if check:
+            from mailkeep.access.cli.banner import describe, print_banner
+
+            print_banner(describe(listeners, rt.data_dir), json)
+            return
+        configure_logging(log_level.upper())
         asyncio.run(run_server(rt, listeners))
 
 

@@ -14,6 +14,7 @@ from mailkeep.access.stores import record_verified, store_info
 from mailkeep.runtime import Runtime
 from mailkeep.store.archive_store import ArchiveStore
 from mailkeep.store.compact import compact_store
+from mailkeep.store.content.containers import list_containers
 from mailkeep.store.recover import recover_store
 from mailkeep.store.registry import StoreSpec
 from mailkeep.store.verify import VerifyReport, verify_store
@@ -184,7 +185,7 @@ def verify(ctx: typer.Context, id: int | None = IdOption, json: bool = JsonOptio
     report = VerifyReport()
     with runtime(ctx) as rt:
         for store in _each(rt, id):
-            checked = verify_store(store)
+            checked = _verify_one(store, not json)
             record_verified(rt, store.id, checked, "cli")
             report.merge(checked)
     if json:
@@ -195,6 +196,15 @@ def verify(ctx: typer.Context, id: int | None = IdOption, json: bool = JsonOptio
             console.print(f"  {line}", markup=False, soft_wrap=True)
     if not report.ok:
         raise fail("verification found problems")
+
+
+def _verify_one(store: ArchiveStore, show_progress: bool) -> VerifyReport:
+    """Verify one store with a bar over its containers on a terminal."""
+    total = len(list_containers(store.content_dir))
+    with progress(f"verifying store {store.id}", total, "containers", show_progress) as update:
+        report = verify_store(store, lambda done, _total: update(done, done))
+        update(total, total)
+    return report
 
 
 def _per_store(
@@ -241,7 +251,7 @@ def rebuild_index(
         if user is not None:
             return {"indexed": store.rebuild_archive_index(user)}
         total = store.catalog.counts().messages
-        with progress(f"store {store.id}", total, "messages", not json) as update:
+        with progress(f"indexing store {store.id}", total, "messages", not json) as update:
             return {"indexed": store.rebuild_index(lambda done: update(done, done))}
 
     _per_store(ctx, id, json, rebuild)
