@@ -310,16 +310,19 @@ class TantivyIndex:
         if archives is not None:
             tquery = self._restrict(tquery, archives)
         searcher = self._live_index().searcher()
+        # tantivy allocates room for offset + limit hits up front: an offset past the last
+        # document (a hostile page number) would abort the process, and can match nothing.
+        past_end = offset >= int(searcher.num_docs)
         result = searcher.search(
             tquery,
             limit=max(1, min(limit, MAX_LIMIT)),
             count=True,
             order_by_field=order_by,
-            offset=offset,
+            offset=0 if past_end else offset,
             order=order,
         )
         total = _result_count(result)
-        hits = self._hits(searcher, node, result, sort) if limit else []
+        hits = self._hits(searcher, node, result, sort) if limit and not past_end else []
         return SearchPage(hits=hits, total=total)
 
     def _ordering(self, sort: SortOrder) -> tuple[str | None, tantivy.Order]:

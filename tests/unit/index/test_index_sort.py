@@ -79,3 +79,10 @@ def test_sort_keys() -> None:
     assert subject_key("Re: AW: Fwd:  Budget   2024") == "budget 2024"
     assert subject_key("Re[2]: Ready: go") == "ready: go"
     assert len(subject_key("x" * 10_000)) == KEY_LIMIT
+
+
+def test_offset_past_the_end_counts_without_reserving_room(index: TantivyIndex) -> None:
+    """A page number far past the end (2e9 hits) once made tantivy abort the whole process."""
+    page = index.search("common", None, "sender", 50, 2_000_000_000)
+    assert page.hits == []
+    assert page.total == 12

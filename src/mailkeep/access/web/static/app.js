@@ -90,4 +90,14 @@ function setupTasks() {
   });
 }
 
-document.addEventListener("DOMContentLoaded", () => { setupKeyboard(); setupConfirm(); setupUpload(); setupTasks(); });
+// On a phone the folder tree would push the messages below the fold: it starts folded there.
+function setupFolders() {
+  const folders = document.getElementById("folders");
+  if (!folders) return;
+  const narrow = window.matchMedia("(max-width: 48rem)");
+  const fit = () => { folders.open = !narrow.matches; };
+  fit();
+  narrow.addEventListener("change", fit);
+}
+
+document.addEventListener("DOMContentLoaded", () => { setupKeyboard(); setupConfirm(); setupUpload(); setupTasks(); setupFolders(); });
