@@ -100,4 +100,12 @@ function setupFolders() {
   narrow.addEventListener("change", fit);
 }
 
-document.addEventListener("DOMContentLoaded", () => { setupKeyboard(); setupConfirm(); setupUpload(); setupTasks(); setupFolders(); });
+// A form that comes back with a test report or an error shows it at once, not below the fold.
+function revealOutcome() {
+  const outcome = document.getElementById("form-error") || document.getElementById("test-report");
+  if (outcome) outcome.scrollIntoView({ block: "center" });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  setupKeyboard(); setupConfirm(); setupUpload(); setupTasks(); setupFolders(); revealOutcome();
+});
