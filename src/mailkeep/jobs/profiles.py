@@ -152,8 +152,7 @@ class ProfileDirectory:
             row.schedule = schedule.text if schedule else ""
             row.timeout_seconds = spec.timeout_seconds
             row.next_run_at = schedule.next_after(now) if schedule else None
-            info = _info(row, self._key)
-        return info
+            return _info(row, self._key)
 
     @staticmethod
     def _find(session: Session, name: str) -> ArchivingProfile | None:

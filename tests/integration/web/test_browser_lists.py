@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from mailkeep.ingest.service import import_source
 from mailkeep.index.sortkeys import sender_key, subject_key
+from mailkeep.ingest.service import import_source
 from mailkeep.runtime import Runtime
 from tests.conftest import build_message, source_of
 from tests.integration.web.conftest import CHROMIUM, PASSWORD, web_server
