@@ -28,7 +28,7 @@ from datetime import UTC
 import tantivy
 
 from mailkeep.index.model import IndexDocument, PreparedText
-from mailkeep.index.sortkeys import sender_key, subject_key
+from mailkeep.index.sortkeys import sender_key, sort_number, subject_key
 
 # 2: one compressed field of bounded stored prefixes instead of three 32,000-character copies;
 #    no ``folder_path``; ``date`` and ``size`` only fast fields (their ranges need no terms).
@@ -105,7 +105,7 @@ def build_schema() -> tantivy.Schema:
     sb.add_unsigned_field("size", fast=True)
     sb.add_boolean_field("has_attachment", indexed=True, fast=True)
     for name in ("sender_sort", "subject_sort"):  # see ``mailkeep.index.sortkeys``
-        sb.add_text_field(name, fast=True, tokenizer_name="raw", index_option="basic")
+        sb.add_unsigned_field(name, fast=True)
     return sb.build()
 
 
@@ -241,8 +241,8 @@ def to_tantivy(
         "date": doc.date.astimezone(UTC),
         "size": max(doc.size, 0),
         "has_attachment": doc.has_attachment,
-        "sender_sort": sender_key(doc.sender),
-        "subject_sort": subject_key(doc.subject),
+        "sender_sort": sort_number(sender_key(doc.sender)),
+        "subject_sort": sort_number(subject_key(doc.subject)),
     }
     if prepared.cjk:
         fields["cjk"] = prepared.cjk

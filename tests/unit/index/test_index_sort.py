@@ -9,7 +9,7 @@ from tests.unit.index.index_corpus import make_doc
 
 from mailkeep.errors import InvalidInputError
 from mailkeep.index.model import SortOrder
-from mailkeep.index.sortkeys import KEY_LIMIT, sender_key, subject_key
+from mailkeep.index.sortkeys import KEY_LIMIT, sender_key, sort_number, subject_key
 from mailkeep.index.tantivy_index import VERSION_FILE, TantivyIndex
 
 SENDERS = ["carol@example.com", '"Bob Builder" <bob@example.org>', "alice <a@example.net>"]
@@ -29,9 +29,18 @@ def index(index_path: Path) -> TantivyIndex:
     return index
 
 
-def _order(index: TantivyIndex, sort: SortOrder) -> list[str | int]:
-    hits = index.search("common", None, sort, 50).hits
-    return [hit.sort_key for hit in hits]  # type: ignore[misc]
+def _order(index: TantivyIndex, sort: SortOrder) -> list[str | int | float | None]:
+    return [hit.sort_key for hit in index.search("common", None, sort, 50).hits]
+
+
+def _texts(index: TantivyIndex, sort: SortOrder) -> list[str]:
+    """The sort texts of the hits in the order the index returned them."""
+    texts = {
+        "sender": [sender_key(s) for s in SENDERS],
+        "subject": [subject_key(s) for s in SUBJECTS],
+    }
+    table = texts[sort.removesuffix("-desc")]
+    return [table[(hit.entry_id - 1) % 3] for hit in index.search("common", None, sort, 50).hits]
 
 
 @pytest.mark.parametrize(
@@ -44,7 +53,7 @@ def _order(index: TantivyIndex, sort: SortOrder) -> list[str | int]:
     ],
 )
 def test_sorted_by_text(index: TantivyIndex, sort: SortOrder, expected: list[str]) -> None:
-    assert _order(index, sort) == expected
+    assert _texts(index, sort) == expected
 
 
 def test_sorted_by_size_both_ways(index: TantivyIndex) -> None:
@@ -71,6 +80,14 @@ def test_older_index_refuses_text_sort_with_a_clear_message(index_path: Path) ->
         assert len(reader.search("common", None, "size").hits) == 1
         with pytest.raises(InvalidInputError, match="rebuild-index"):
             reader.search("common", None, "sender")
+
+
+def test_sort_numbers_follow_the_texts() -> None:
+    texts = ["", "1abc", "ab", "abc", "abd", "b", "zed", "иван", "пётр", "яков", "ωμέγα", "東京"]
+    assert sorted(texts, key=sort_number) == texts
+    assert sort_number("ábc") == sort_number("abc")  # accents do not count
+    assert sort_number("microsoft teams") == sort_number("microsoft outlook")  # the prefix
+    assert all(0 <= sort_number(t) < 2**63 for t in texts)
 
 
 def test_sort_keys() -> None:
