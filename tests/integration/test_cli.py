@@ -102,7 +102,8 @@ def test_import_eml_search_and_show_raw(data: Path, tmp_path: Path) -> None:
     assert again["duplicates"] == 3 and again["archived"] == 0
     hits = mkjson(data, "search", "zebra", "--user", "alice", "--limit", "10")
     assert len(hits) == 3
-    assert set(hits[0]) == {"id", "date", "from", "to", "subject", "folder", "user", "snippet"}
+    assert set(hits[0]) == {"id", "date", "from", "to", "subject", "folder", "user", "snippet",
+                            "size", "has_attachment"}  # fmt: skip
     assert {h["folder"] for h in hits} == {"", "Projects", "Projects/2024"}
     assert mkjson(data, "folders") == {"alice": 3}
     assert mkjson(data, "folders", "--user", "alice") == {"": 1, "Projects": 1, "Projects/2024": 1}

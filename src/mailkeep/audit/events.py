@@ -48,6 +48,7 @@ _EVENTS = {
     "settings.changed": "A setting was changed.",
     "certificate.created": "A new self-signed TLS certificate was generated.",
     "profile.created": "An archiving profile was created.",
+    "profile.updated": "An archiving profile's settings, credentials or schedule were changed.",
     "profile.deleted": "An archiving profile was deleted (archived mail stays).",
     "profile.run": "An archiving profile was started by hand.",
     "profile.cancelled": "A running archiving job was asked to stop.",

@@ -12,8 +12,42 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
-SortOrder = Literal["date", "oldest", "relevance"]  # date: newest first
-SORT_ORDERS: tuple[SortOrder, ...] = ("date", "oldest", "relevance")
+# date: newest first, oldest: oldest first; a field name alone is ascending (A to Z, smallest
+# first), ``-desc`` descending. Sorting is done by the index over fast fields, never in Python.
+SortOrder = Literal[
+    "date",
+    "oldest",
+    "relevance",
+    "sender",
+    "sender-desc",
+    "subject",
+    "subject-desc",
+    "size",
+    "size-desc",
+]
+SORT_ORDERS: tuple[SortOrder, ...] = (
+    "date",
+    "oldest",
+    "relevance",
+    "sender",
+    "sender-desc",
+    "subject",
+    "subject-desc",
+    "size",
+    "size-desc",
+)
+# The field each order sorts by and whether it is descending (relevance: score, best first).
+SORT_FIELDS: dict[SortOrder, tuple[str, bool]] = {
+    "date": ("date", True),
+    "oldest": ("date", False),
+    "relevance": ("score", True),
+    "sender": ("sender", False),
+    "sender-desc": ("sender", True),
+    "subject": ("subject", False),
+    "subject-desc": ("subject", True),
+    "size": ("size", False),
+    "size-desc": ("size", True),
+}
 
 
 @dataclass(frozen=True)
@@ -52,12 +86,17 @@ class IndexDocument:
 
 @dataclass(frozen=True)
 class SearchHit:
-    """One matching entry; ``snippet`` is HTML-escaped text with matches wrapped in ``<b>``."""
+    """One matching entry; ``snippet`` is HTML-escaped text with matches wrapped in ``<b>``.
+
+    ``sort_key`` is the value the hits were ordered by (a score, nanoseconds since the epoch,
+    a size or a sort text; None: the entry has no value and sorts last), so hits of several
+    indexes can be merged in the same order."""
 
     entry_id: int
     score: float
     date: datetime
     snippet: str
+    sort_key: str | int | float | None = None
 
 
 @dataclass(frozen=True)

@@ -28,13 +28,28 @@ from datetime import UTC
 import tantivy
 
 from mailkeep.index.model import IndexDocument, PreparedText
+from mailkeep.index.sortkeys import sender_key, sort_number, subject_key
 
 # 2: one compressed field of bounded stored prefixes instead of three 32,000-character copies;
 #    no ``folder_path``; ``date`` and ``size`` only fast fields (their ranges need no terms).
 # 3: the stored prefixes compressed with zstd and a dictionary trained per index (same fields).
-SCHEMA_VERSION = 3
+# 4: ``sender_sort`` and ``subject_sort`` fast fields, so lists sort by sender and subject.
+SCHEMA_VERSION = 4
 # Versions this release can search without a rebuild (written ones are replaced on writing).
-READABLE_VERSIONS = frozenset({2, 3})
+READABLE_VERSIONS = frozenset({2, 3, 4})
+# The fields each version can order hits by (``SORT_FIELDS`` names them in the model).
+SORTABLE_FIELDS: dict[int, frozenset[str]] = {
+    2: frozenset({"date", "size"}),
+    3: frozenset({"date", "size"}),
+    4: frozenset({"date", "size", "sender", "subject"}),
+}
+# The tantivy field behind each sortable field of the model.
+SORT_FIELD_NAMES: dict[str, str] = {
+    "date": "date",
+    "size": "size",
+    "sender": "sender_sort",
+    "subject": "subject_sort",
+}
 
 TEXT_ANALYZER = "mk_text"
 FOLDER_ANALYZER = "mk_folder"
@@ -89,6 +104,8 @@ def build_schema() -> tantivy.Schema:
     sb.add_date_field("date", stored=True, fast=True)
     sb.add_unsigned_field("size", fast=True)
     sb.add_boolean_field("has_attachment", indexed=True, fast=True)
+    for name in ("sender_sort", "subject_sort"):  # see ``mailkeep.index.sortkeys``
+        sb.add_unsigned_field(name, fast=True)
     return sb.build()
 
 
@@ -224,6 +241,8 @@ def to_tantivy(
         "date": doc.date.astimezone(UTC),
         "size": max(doc.size, 0),
         "has_attachment": doc.has_attachment,
+        "sender_sort": sort_number(sender_key(doc.sender)),
+        "subject_sort": sort_number(subject_key(doc.subject)),
     }
     if prepared.cjk:
         fields["cjk"] = prepared.cjk

@@ -18,6 +18,7 @@ import tantivy
 
 from mailkeep.errors import ConflictError, InvalidInputError, MailkeepError
 from mailkeep.index.model import (
+    SORT_FIELDS,
     SORT_ORDERS,
     IndexDocument,
     SearchHit,
@@ -29,6 +30,8 @@ from mailkeep.index.querybuild import QueryBuilder, positive_texts
 from mailkeep.index.schema import (
     READABLE_VERSIONS,
     SCHEMA_VERSION,
+    SORT_FIELD_NAMES,
+    SORTABLE_FIELDS,
     build_schema,
     cjk_runs,
     register_analyzers,
@@ -152,9 +155,11 @@ class TantivyIndex:
         writer: tantivy.IndexWriter | None,
         needs_rebuild: bool = False,
         codec: SnippetCodec | None = None,
+        version: int = SCHEMA_VERSION,
     ) -> None:
         """Use ``TantivyIndex.open``."""
         self._path = path
+        self._sortable = SORTABLE_FIELDS.get(version, frozenset({"date"}))
         self._codec = codec or SnippetCodec(path)
         self._needs_rebuild = needs_rebuild
         self._cleared = False  # a clear() is buffered
@@ -199,7 +204,8 @@ class TantivyIndex:
         index = tantivy.Index.open(str(path))
         register_analyzers(index)
         legacy = SnippetCodec(path, legacy=version < 3)
-        return cls(path, index, None, needs_rebuild=(path / REBUILD_FILE).exists(), codec=legacy)
+        rebuild = (path / REBUILD_FILE).exists()
+        return cls(path, index, None, needs_rebuild=rebuild, codec=legacy, version=version)
 
     def __enter__(self) -> TantivyIndex:
         return self
@@ -290,12 +296,12 @@ class TantivyIndex:
         """Run a query in mailkeep's query language (see ``mailkeep.index.query``).
 
         ``date`` is newest first, ``oldest`` oldest first; relevance order is BM25 (subject
-        matches weigh double). Hits sorted by date have ``score`` 0.0. ``limit`` is capped at
-        ``MAX_LIMIT``; ``limit=0`` only counts.
+        matches weigh double); the other orders of ``SORT_FIELDS`` sort by a fast field. Hits
+        not sorted by relevance have ``score`` 0.0. ``limit`` is capped at ``MAX_LIMIT``;
+        ``limit=0`` only counts.
         """
         node = parse_query(query)
-        if sort not in SORT_ORDERS:
-            raise InvalidInputError(f"Unknown sort order {sort!r}: use {', '.join(SORT_ORDERS)}.")
+        order_by, order = self._ordering(sort)
         if limit < 0 or offset < 0:
             raise InvalidInputError("Search limit and offset must not be negative.")
         if archives is not None and not archives:
@@ -304,17 +310,36 @@ class TantivyIndex:
         if archives is not None:
             tquery = self._restrict(tquery, archives)
         searcher = self._live_index().searcher()
+        # tantivy allocates room for offset + limit hits up front: an offset past the last
+        # document (a hostile page number) would abort the process, and can match nothing.
+        past_end = offset >= int(searcher.num_docs)
         result = searcher.search(
             tquery,
             limit=max(1, min(limit, MAX_LIMIT)),
             count=True,
-            order_by_field=None if sort == "relevance" else "date",
-            offset=offset,
-            order=tantivy.Order.Asc if sort == "oldest" else tantivy.Order.Desc,
+            order_by_field=order_by,
+            offset=0 if past_end else offset,
+            order=order,
         )
         total = _result_count(result)
-        hits = self._hits(searcher, node, result, sort) if limit else []
+        hits = self._hits(searcher, node, result, sort) if limit and not past_end else []
         return SearchPage(hits=hits, total=total)
+
+    def _ordering(self, sort: SortOrder) -> tuple[str | None, tantivy.Order]:
+        """The fast field (None: the score) and direction tantivy orders the hits by."""
+        if sort not in SORT_ORDERS:
+            raise InvalidInputError(f"Unknown sort order {sort!r}: use {', '.join(SORT_ORDERS)}.")
+        field, descending = SORT_FIELDS[sort]
+        direction = tantivy.Order.Desc if descending else tantivy.Order.Asc
+        if field == "score":
+            return None, direction
+        if field not in self._sortable:
+            raise InvalidInputError(
+                f"Sorting by {field} needs the search index rebuilt for this release "
+                "(an administrator runs `mailkeep store rebuild-index`).",
+                path=str(self._path),
+            )
+        return SORT_FIELD_NAMES[field], direction
 
     def _hits(
         self,
@@ -341,6 +366,7 @@ class TantivyIndex:
                     score=float(value) if sort == "relevance" else 0.0,
                     date=_as_utc(doc.get_first("date")),
                     snippet=snippets.snippet(doc),
+                    sort_key=value,
                 )
             )
         return hits

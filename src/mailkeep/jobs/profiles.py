@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailkeep.crypto.keys import open_secret, seal_secret
 from mailkeep.errors import ConflictError, InvalidInputError, NotFoundError
-from mailkeep.jobs.schedule import parse_schedule
+from mailkeep.jobs.schedule import Schedule, parse_schedule
 from mailkeep.master.models import ArchivingProfile, JobResult
 
 KINDS = ("imap", "pop3", "imap-multi", "imap-csv", "multidrop", "journal")
@@ -94,6 +94,19 @@ def _info(row: ArchivingProfile, master_key: bytes | None = None) -> ProfileInfo
     )
 
 
+def _validated_schedule(spec: ProfileSpec) -> Schedule | None:
+    """Check a profile about to be saved (created or edited); its parsed schedule."""
+    if not _NAME.match(spec.name):
+        raise InvalidInputError(f"Invalid profile name {spec.name!r}.")
+    if spec.kind not in KINDS:
+        raise InvalidInputError(f"Unknown profile kind {spec.kind!r}: use {', '.join(KINDS)}.")
+    if spec.kind in SINGLE_ARCHIVE_KINDS and not spec.archive:
+        raise InvalidInputError(f"A {spec.kind} profile needs --user (the target archive).")
+    if spec.timeout_seconds < 0:
+        raise InvalidInputError("--timeout must not be negative.")
+    return parse_schedule(spec.schedule)
+
+
 class ProfileDirectory:
     """Creating, finding, listing and deleting archiving profiles."""
 
@@ -103,15 +116,7 @@ class ProfileDirectory:
 
     def create(self, spec: ProfileSpec, now: datetime) -> ProfileInfo:
         """Validate and save a new profile; its first scheduled run is computed from ``now``."""
-        if not _NAME.match(spec.name):
-            raise InvalidInputError(f"Invalid profile name {spec.name!r}.")
-        if spec.kind not in KINDS:
-            raise InvalidInputError(f"Unknown profile kind {spec.kind!r}: use {', '.join(KINDS)}.")
-        if spec.kind in SINGLE_ARCHIVE_KINDS and not spec.archive:
-            raise InvalidInputError(f"A {spec.kind} profile needs --user (the target archive).")
-        if spec.timeout_seconds < 0:
-            raise InvalidInputError("--timeout must not be negative.")
-        schedule = parse_schedule(spec.schedule)
+        schedule = _validated_schedule(spec)
         with self._sessions.begin() as session:
             if self._find(session, spec.name) is not None:
                 raise ConflictError(f"A profile named {spec.name!r} already exists.")
@@ -130,6 +135,25 @@ class ProfileDirectory:
             )
             session.add(row)
         return _info(row, self._key)
+
+    def update(self, name: str, spec: ProfileSpec, now: datetime) -> ProfileInfo:
+        """Replace a profile's settings, secrets, target, schedule and time limit with those of
+        ``spec``, validated as ``create`` validates. Name, kind and owner stay (a profile's
+        sync ledger and results follow it); the next run is computed again from ``now``."""
+        schedule = _validated_schedule(spec)
+        with self._sessions.begin() as session:
+            row = self._find(session, name)
+            if row is None:
+                raise NotFoundError(f"Unknown profile {name!r}.")
+            if spec.name.lower() != row.name.lower() or spec.kind != row.kind:
+                raise InvalidInputError("A profile's name and source kind cannot be changed.")
+            row.archive = spec.archive
+            row.settings = json.dumps(spec.settings, sort_keys=True)
+            row.secrets = seal_secret(self._key, json.dumps(spec.secrets)) if spec.secrets else ""
+            row.schedule = schedule.text if schedule else ""
+            row.timeout_seconds = spec.timeout_seconds
+            row.next_run_at = schedule.next_after(now) if schedule else None
+            return _info(row, self._key)
 
     @staticmethod
     def _next_id(session: Session) -> int:

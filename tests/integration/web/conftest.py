@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -13,6 +16,8 @@ from mailkeep.access.web.app import create_app
 from mailkeep.ingest.service import import_source
 from mailkeep.runtime import Runtime
 from tests.conftest import build_message, source_of
+from tests.integration.test_serve import serving, wait_healthy
+from tests.ports import free_port
 
 PASSWORD = "correct horse 1"
 HOSTILE_HTML = (
@@ -138,3 +143,48 @@ def client_factory(web_archive: WebArchive) -> Iterator[object]:
     yield make
     for client in clients:
         client.__exit__(None, None, None)
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@contextmanager
+def web_server(data_dir: Path) -> Iterator[str]:
+    """``mailkeep serve`` over ``data_dir`` with only its web listener, on a free port; yields
+    its base address."""
+    port = free_port()
+    options = ("--bind", "127.0.0.1", "--api-port", "0", "--https-port", "0")
+    with serving(data_dir, *options, "--http-port", str(port)):
+        wait_healthy(f"http://127.0.0.1:{port}/healthz")
+        yield f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def server(web_archive: WebArchive) -> Iterator[str]:
+    """A running server over the ``web_archive`` data directory."""
+    with web_server(web_archive.data_dir) as base:
+        yield base
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, kept off the network."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()

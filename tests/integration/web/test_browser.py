@@ -1,4 +1,5 @@
-"""Web access in a real browser: Debian's Chromium driven by Playwright against `mailkeep serve`.
+"""Web access in a real browser: Debian's Chromium driven by Playwright against `mailkeep serve`
+(the ``browser`` and ``server`` fixtures are in conftest.py).
 
 Skipped when Chromium is not installed (the test command installs it: scripts/setup.sh --test).
 """
@@ -7,59 +8,15 @@ from __future__ import annotations
 
 import mailbox
 import re
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import build_message
-from tests.integration.test_serve import serving, wait_healthy
-from tests.integration.web.conftest import PASSWORD, WebArchive
-from tests.ports import free_port
+from tests.integration.web.conftest import CHROMIUM, PASSWORD, WebArchive
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium not installed")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-
-@pytest.fixture
-def server(web_archive: WebArchive) -> Iterator[str]:
-    port = free_port()
-    with serving(
-        web_archive.data_dir,
-        "--bind",
-        "127.0.0.1",
-        "--api-port",
-        "0",
-        "--http-port",
-        str(port),
-        "--https-port",
-        "0",
-    ):
-        wait_healthy(f"http://127.0.0.1:{port}/healthz")
-        yield f"http://127.0.0.1:{port}"
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def new_page(browser: Any, base: str, dialogs: list[str], **options: Any) -> Any:

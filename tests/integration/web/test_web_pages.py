@@ -48,7 +48,8 @@ def test_filter_form_and_paging(web_archive: WebArchive, client_factory: Make) -
                                          "before": "2024-01-02"})  # fmt: skip
     assert dated.text.count('class="row"') == 4  # messages 0, 1, 2 and 10 of 2024-01-01
     bad = alice.get("/search", params={"archive": "alice", "q": '"unclosed'})
-    assert bad.status_code == 200 and 'class="error"' in bad.text
+    assert bad.status_code == 200 and 'id="query-error"' in bad.text
+    assert "unterminated quote" in bad.text
 
 
 def test_upload_into_own_archive_and_refusals(

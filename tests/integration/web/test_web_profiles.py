@@ -97,6 +97,17 @@ def test_users_manage_only_their_own_profiles(
     assert "company" not in alice.get("/profiles").text
     assert alice.get("/profiles/company").status_code == 404
     assert alice.post("/profiles/company", data={"csrf": token, "action": "run"}).status_code == 404
+    # Editing: another's profile does not exist for alice; her own cannot be turned on bob.
+    assert alice.get("/profiles/company/edit").status_code == 404
+    edit = {**imap_form(dovecot, token, name="company"), "password": ""}
+    assert alice.post("/profiles/company/edit", data=edit).status_code == 404
+    assert admin.get("/profiles/company").text.count("bob@example.org") == 1  # unchanged
+    retarget = {**imap_form(dovecot, token), "archive": "bob", "password": ""}
+    refused = alice.post("/profiles/alice-mail/edit", data=retarget)
+    assert refused.status_code == 400 and 'id="form-error"' in refused.text
+    assert runtime.jobs.profiles.get("alice-mail").archive == "alice"
+    no_csrf = {**imap_form(dovecot, "forged"), "password": ""}
+    assert alice.post("/profiles/alice-mail/edit", data=no_csrf).status_code == 403
     bob = client_factory("bob")  # default privileges: no archive privilege
     assert bob.get("/profiles").status_code == 403
     assert bob.get("/profiles/new").status_code == 403

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from mailkeep.errors import ConflictError, InvalidInputError
+from mailkeep.errors import ConflictError, InvalidInputError, NotFoundError
 from mailkeep.jobs.accounts import UserSelection, read_accounts_csv
 from mailkeep.jobs.ledger import DatabaseLedger
 from mailkeep.jobs.profiles import ProfileDirectory, ProfileSpec
@@ -96,6 +96,24 @@ def test_profiles_keep_secrets_sealed(runtime: Runtime) -> None:
     ):
         with pytest.raises(InvalidInputError):
             profiles.create(ProfileSpec(**{**bad.__dict__, "name": bad.name + "2"}), NOW)
+
+
+def test_profile_update_validates_like_create(runtime: Runtime) -> None:
+    profiles = ProfileDirectory(runtime.sessions, runtime.master_key)
+    created = profiles.create(_spec(owner="alice"), NOW)
+    changed = _spec("P", settings={"host": "other"}, schedule="daily:02:00", timeout_seconds=60)
+    updated = profiles.update("p", changed, NOW)
+    assert (updated.id, updated.name, updated.owner) == (created.id, "p", "alice")
+    assert updated.settings == {"host": "other"} and updated.timeout_seconds == 60
+    assert updated.next_run_at == datetime(2026, 1, 6, 2, 0, tzinfo=UTC)
+    assert profiles.get("p").settings == {"host": "other"}
+    for bad in (_spec(schedule="fortnightly"), _spec(archive=None), _spec(timeout_seconds=-1),
+                _spec("renamed"), _spec(kind="pop3")):  # fmt: skip
+        with pytest.raises(InvalidInputError):
+            profiles.update("p", bad, NOW)
+    assert profiles.get("p").schedule == "daily:02:00"  # a refused edit changes nothing
+    with pytest.raises(NotFoundError):
+        profiles.update("missing", _spec("missing"), NOW)
 
 
 def test_database_ledger(runtime: Runtime) -> None:

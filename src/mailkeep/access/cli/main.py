@@ -121,7 +121,11 @@ def search(
     user: str | None = typer.Option(None, "--user", help="Search only this user's archive."),
     limit: int = typer.Option(50, "--limit", min=1, max=10_000),
     offset: int = typer.Option(0, "--offset", min=0),
-    sort: str = typer.Option("date", "--sort", help="date (newest first), oldest or relevance."),
+    sort: str = typer.Option(
+        "date",
+        "--sort",
+        help="date (newest first), oldest, relevance, sender, subject, size (-desc: reversed).",
+    ),
     json: bool = JsonOption,
 ) -> None:
     """Search the archive with the query language (see docs/search.md)."""
@@ -129,7 +133,7 @@ def search(
     from mailkeep.index.model import SORT_ORDERS
 
     if sort not in SORT_ORDERS:
-        raise InvalidInputError("--sort must be date, oldest or relevance.")
+        raise InvalidInputError(f"--sort must be one of {', '.join(SORT_ORDERS)}.")
     with runtime(ctx) as rt:
         archives = frozenset({rt.users.get(user).archive}) if user else None
         results, total = search_archive(rt.stores, query, archives, limit, offset, sort)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -17,11 +18,32 @@ from mailkeep.access.web.context import WebContext, web
 from mailkeep.access.web.folders import ALL_MESSAGES, FolderNode, folder_query, folder_tree
 from mailkeep.access.web.guard import visit
 from mailkeep.errors import MailkeepError
-from mailkeep.index.model import SORT_ORDERS
+from mailkeep.index.model import SORT_FIELDS, SORT_ORDERS
 
 PAGE_SIZE = 50
+PAGE_SIZES = (25, 50, 100, 200)
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_NUMBER = re.compile(r"[0-9]{1,7}")  # page numbers and sizes: bounded, ASCII digits only
 FILTER_FIELDS = ("from", "to", "subject")
+# The orders offered by the list, with the label of the filter form's choice.
+SORT_LABELS: dict[str, str] = {
+    "date": "Newest first",
+    "oldest": "Oldest first",
+    "relevance": "Relevance",
+    "sender": "Sender A–Z",
+    "sender-desc": "Sender Z–A",
+    "subject": "Subject A–Z",
+    "subject-desc": "Subject Z–A",
+    "size-desc": "Largest first",
+    "size": "Smallest first",
+}
+# Column headers: the order a first click picks, and the one a second click turns it into.
+COLUMN_ORDERS: dict[str, tuple[str, str]] = {
+    "sender": ("sender", "sender-desc"),
+    "subject": ("subject", "subject-desc"),
+    "date": ("date", "oldest"),
+    "size": ("size-desc", "size"),
+}
 
 
 @dataclass(frozen=True)
@@ -34,20 +56,40 @@ class ListRequest:
     filters: dict[str, str]
     page: int
     sort: str
+    per_page: int = PAGE_SIZE
 
     @classmethod
     def parse(cls, params: Any, default_archive: str) -> ListRequest:
         filters = {k: str(params.get(k, "")).strip() for k in (*FILTER_FIELDS, "after", "before")}
         filters["has"] = "1" if params.get("has") else ""
-        page = str(params.get("page", "1"))
+        page = str(params.get("page", "1")).strip()
+        per = str(params.get("per", ""))
         return cls(
             archive=str(params.get("archive", default_archive)),
             folder=str(params.get("folder", "")).strip("/"),
             q=str(params.get("q", "")).strip(),
             filters={k: v for k, v in filters.items() if v},
-            page=max(1, int(page)) if page.isdigit() else 1,
+            page=max(1, int(page)) if _NUMBER.fullmatch(page) else 1,
             sort=str(params.get("sort")) if params.get("sort") in SORT_ORDERS else "date",
+            per_page=int(per) if _NUMBER.fullmatch(per) and int(per) in PAGE_SIZES else PAGE_SIZE,
         )
+
+    def url(self, **changes: Any) -> str:
+        """This list's address with some of its parameters changed (sort, page, ...)."""
+        ask = replace(self, **changes)
+        params = {"archive": ask.archive, "folder": ask.folder, "q": ask.q, **ask.filters}
+        params |= {"sort": ask.sort, "per": str(ask.per_page), "page": str(ask.page)}
+        defaults = {"folder": "", "q": "", "sort": "date", "per": str(PAGE_SIZE), "page": "1"}
+        return "/search?" + urlencode({k: v for k, v in params.items() if defaults.get(k) != v})
+
+    def column(self, name: str) -> tuple[str, str]:
+        """A column header's link and its ``aria-sort`` state (``none`` when not sorted by)."""
+        first, second = COLUMN_ORDERS[name]
+        if self.sort not in (first, second):
+            return self.url(sort=first, page=1), "none"
+        descending = SORT_FIELDS[self.sort][1]  # type: ignore[index]
+        turned = second if self.sort == first else first
+        return self.url(sort=turned, page=1), "descending" if descending else "ascending"
 
     def query_text(self) -> str:
         """The user's words plus the filter form, in the query language."""
@@ -84,18 +126,16 @@ def _list(context: WebContext, principal: Principal, ask: ListRequest) -> dict[s
     if words and ask.folder:
         query = f'{words} folder:"{ask.folder}"'
     allowed = principal.readable_archives() if scope == "*" else frozenset({scope})
+    if ask.sort == "relevance" and not words:
+        ask = replace(ask, sort="date")  # nothing to rank a folder listing by
     results: list[SearchResult] = []
     total = 0
     error = ""
     try:
-        results, total = search(
-            context.runtime.stores,
-            query,
-            allowed,
-            PAGE_SIZE,
-            (ask.page - 1) * PAGE_SIZE,
-            "date" if (ask.sort == "relevance" and not words) else ask.sort,  # type: ignore[arg-type]
-        )
+        results, total = _page(context, query, allowed, ask)
+        if not results and total and ask.page > 1:  # past the end (a jump, or mail removed)
+            ask = replace(ask, page=_pages(total, ask.per_page))
+            results, total = _page(context, query, allowed, ask)
     except MailkeepError as exc:
         error = str(exc)
     return {
@@ -104,10 +144,24 @@ def _list(context: WebContext, principal: Principal, ask: ListRequest) -> dict[s
         "tree": tree,
         "results": results,
         "total": total,
-        "error": error,
-        "pages": max(1, -(-total // PAGE_SIZE)),
+        "query_error": error,
+        "pages": _pages(total, ask.per_page),
         "searching": bool(words),
+        "sort_labels": SORT_LABELS,
+        "page_sizes": PAGE_SIZES,
     }
+
+
+def _page(
+    context: WebContext, query: str, allowed: frozenset[str] | None, ask: ListRequest
+) -> tuple[list[SearchResult], int]:
+    offset = (ask.page - 1) * ask.per_page
+    sort: Any = ask.sort  # one of SORT_ORDERS (checked by ListRequest.parse)
+    return search(context.runtime.stores, query, allowed, ask.per_page, offset, sort)
+
+
+def _pages(total: int, per_page: int) -> int:
+    return max(1, -(-total // per_page))
 
 
 async def home(request: Request) -> Response:

@@ -1,205 +1,109 @@
-"""Archiving profiles in the browser: list, a form per source kind with a *Test* button that
-opens the mailboxes and lists their folders, run now, cancel, delete, and job results.
+"""Archiving profiles in the browser: the list with each profile's last run, one profile with
+its job results (why a run failed, what went wrong per mailbox, folder and message), run now,
+cancel and delete. The create and edit forms are in ``profile_form``.
 
 Administrators manage every profile and may target any user archive. Other users need the
-``modifyArchiveProfiles`` privilege to create or delete profiles and ``archive`` to run them;
-they see and target only their own (profiles they own, archiving into their own archive).
+``modifyArchiveProfiles`` privilege to create, edit or delete profiles and ``archive`` to run
+them; they see and target only their own (profiles they own, archiving into their own archive).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from mailkeep.access.permissions import AccessDeniedError, known_archives
 from mailkeep.access.web.context import WebContext, web
 from mailkeep.access.web.guard import Visit, client_address, visit
-from mailkeep.errors import InvalidInputError, MailkeepError, NotFoundError
-from mailkeep.jobs.accounts import read_accounts_csv
-from mailkeep.jobs.check import check_profile
-from mailkeep.jobs.profiles import KINDS, ProfileInfo, ProfileSpec
-from mailkeep.jobs.specs import csv_spec_from_values, spec_from_values
-from mailkeep.jobs.targets import check_profile_targets
-
-KIND_TITLES = {
-    "imap": "One IMAP mailbox",
-    "pop3": "One POP3 mailbox",
-    "imap-multi": "Many IMAP mailboxes (master login)",
-    "imap-csv": "Many IMAP mailboxes (CSV list)",
-    "multidrop": "Catch-all (multidrop) mailbox",
-    "journal": "Exchange / Microsoft 365 journal mailbox",
-}
+from mailkeep.access.web.pages import profile_form
+from mailkeep.access.web.pages.profile_access import (
+    KIND_TITLES,
+    find_profile,
+    require,
+    visible_profiles,
+)
+from mailkeep.errors import InvalidInputError
+from mailkeep.jobs.profiles import ProfileInfo
+from mailkeep.jobs.results import JobOutcome
 
 
-def _mine(current: Visit, profile: ProfileInfo) -> bool:
-    return current.user.is_admin or profile.owner.lower() == current.user.name.lower()
+@dataclass(frozen=True)
+class ProfileRow:
+    """A profile in the list, with when it last ran and how that run ended."""
+
+    profile: ProfileInfo
+    last: JobOutcome | None
+
+    @property
+    def last_run_at(self) -> datetime | None:
+        """The later of the recorded last run and the start of the newest result."""
+        started = self.last.started_at if self.last else None
+        recorded = self.profile.last_run_at
+        if started is None or recorded is None:
+            return started or recorded
+        return max(started, recorded)
 
 
-def _visible(context: WebContext, current: Visit) -> list[ProfileInfo]:
-    return [p for p in context.jobs.profiles.list() if _mine(current, p)]
-
-
-def _profile(context: WebContext, current: Visit, name: str) -> ProfileInfo:
-    try:
-        profile = context.jobs.profiles.get(name)
-    except NotFoundError:
-        raise NotFoundError("No such profile.") from None
-    if not _mine(current, profile):
-        raise NotFoundError("No such profile.")
-    return profile
-
-
-def _require(current: Visit, privilege: str) -> None:
-    if not current.user.may(privilege):
-        raise AccessDeniedError(f"This needs the {privilege} privilege.")
+def _rows(context: WebContext, current: Visit) -> tuple[list[ProfileRow], list[JobOutcome]]:
+    profiles = visible_profiles(context, current)
+    names = {p.name for p in profiles}
+    results = [r for r in context.jobs.results.list(None, 200) if r.profile in names]
+    newest: dict[str, JobOutcome] = {}
+    for result in results:  # newest first
+        newest.setdefault(result.profile, result)
+    return [ProfileRow(p, newest.get(p.name)) for p in profiles], results[:30]
 
 
 async def profiles_page(request: Request) -> Response:
+    """Every profile the visitor may see, and the recent job results."""
     current = await visit(request)
-    _require(current, "archive")
+    require(current, "archive")
     context = web(request)
-    profiles = await run_in_threadpool(_visible, context, current)
-    results = await run_in_threadpool(context.jobs.results.list, None, 200)
-    names = {p.name for p in profiles}
+    rows, results = await run_in_threadpool(_rows, context, current)
     return context.render(
-        request,
-        "profiles.html",
-        profiles=profiles,
-        running=set(context.jobs.running()),
-        results=[r for r in results if r.profile in names][:30],
-        kinds=KIND_TITLES,
-    )
-
-
-def _targets(context: WebContext, current: Visit) -> list[str]:
-    if current.user.is_admin:
-        return list(known_archives(context.runtime))
-    return [current.user.archive]
-
-
-async def new_form(request: Request) -> Response:
-    current = await visit(request)
-    _require(current, "modifyArchiveProfiles")
-    context = web(request)
-    kind = request.query_params.get("kind", "imap")
-    if kind not in KINDS:
-        raise NotFoundError("No such profile kind.")
-    targets = await run_in_threadpool(_targets, context, current)
-    return context.render(
-        request, "profile_new.html", kind=kind, title=KIND_TITLES[kind], targets=targets,
-        form={}, kinds=KIND_TITLES,
+        request, "profiles.html", rows=rows, running=set(context.jobs.running()),
+        results=results, kinds=KIND_TITLES, problems=problems,
     )  # fmt: skip
-
-
-def _field(form: FormData) -> Any:
-    def value(name: str) -> str:
-        found = form.get(name, "")
-        return found if isinstance(found, str) else ""
-
-    return value
-
-
-def _spec(context: WebContext, current: Visit, kind: str, form: FormData) -> ProfileSpec:
-    value = _field(form)
-    archive = value("archive") or current.user.archive
-    if kind == "imap-csv":
-        spec = _csv_spec(context, current, value)
-    else:
-        spec = spec_from_values(kind, value, archive, current.user.name)
-    check_profile_targets(current.user, spec, context.runtime.users.list())
-    if spec.archive is not None and spec.archive not in _targets(context, current):
-        raise InvalidInputError(f"Unknown user archive {spec.archive!r}.")
-    return spec
-
-
-def _csv_spec(context: WebContext, current: Visit, value: Any) -> ProfileSpec:
-    """The CSV list's accounts; users named in it that do not exist yet are created."""
-    if not current.user.is_admin:
-        raise AccessDeniedError("Only administrators may archive many mailboxes.")
-    accounts = read_accounts_csv(value("accounts"))
-    users = context.runtime.users
-    known = {u.name.lower(): u for u in users.list()}
-    rows = []
-    for account in accounts:
-        user = known.get(account.user_name().lower())
-        if user is None:
-            user = users.create(account.user_name(), (account.email,) if account.email else ())
-            known[user.name.lower()] = user
-        rows.append({"login": account.login, "email": account.email, "user": user.archive})
-    passwords = {a.login: a.password for a in accounts}
-    return csv_spec_from_values(value, rows, passwords, current.user.name)
-
-
-def _test(context: WebContext, spec: ProfileSpec) -> list[dict[str, Any]]:
-    probe = ProfileInfo(
-        0, spec.name or "test", spec.kind, spec.archive, spec.owner, spec.settings,
-        spec.schedule, spec.timeout_seconds, None, None,
-    )  # fmt: skip
-    timeout = context.runtime.setting("jobs.connection_timeout_seconds")
-    return check_profile(probe, spec.secrets, context.runtime.users.list(), timeout)
-
-
-async def create_profile(request: Request) -> Response:
-    current = await visit(request)
-    _require(current, "modifyArchiveProfiles")
-    context = web(request)
-    form = await request.form()
-    kind = str(form.get("kind", ""))
-    if kind not in KINDS:
-        raise NotFoundError("No such profile kind.")
-    values: dict[str, Any] = {
-        "kind": kind, "title": KIND_TITLES[kind], "kinds": KIND_TITLES,
-        "form": {k: v for k, v in form.items() if k != "password" and isinstance(v, str)},
-        "targets": await run_in_threadpool(_targets, context, current),
-    }  # fmt: skip
-    try:
-        spec = await run_in_threadpool(_spec, context, current, kind, form)
-        if form.get("action") == "test":
-            report = await run_in_threadpool(_test, context, spec)
-            return context.render(request, "profile_new.html", report=report, **values)
-        now = datetime.now(UTC)
-        created = await run_in_threadpool(context.jobs.profiles.create, spec, now)
-    except MailkeepError as exc:
-        return context.render(request, "profile_new.html", 400, error=str(exc), **values)
-    await run_in_threadpool(
-        context.runtime.audit.record, "profile.created", current.user.name,
-        client_address(request), created.name, kind=kind,
-    )  # fmt: skip
-    return RedirectResponse(f"/profiles/{created.name}", status_code=303)
 
 
 async def profile_page(request: Request) -> Response:
+    """One profile: its settings, run/cancel, and its job results with their protocols."""
     current = await visit(request)
-    _require(current, "archive")
+    require(current, "archive")
     context = web(request)
-    profile = await run_in_threadpool(_profile, context, current, request.path_params["name"])
+    profile = await run_in_threadpool(find_profile, context, current, request.path_params["name"])
     results = await run_in_threadpool(context.jobs.results.list, profile.name, 20)
     return context.render(
-        request, "profile.html", profile=profile, results=results,
+        request, "profile.html", profile=profile, results=results, problems=problems,
         running=profile.name.lower() in {n.lower() for n in context.jobs.running()},
         title=KIND_TITLES.get(profile.kind, profile.kind),
     )  # fmt: skip
 
 
+def problems(result: JobOutcome) -> list[dict[str, Any]]:
+    """The errors and warnings of a result's protocol, errors first: why a run failed."""
+    entries = [e for e in result.protocol or [] if e.get("level") in ("error", "warning")]
+    return sorted(entries, key=lambda e: e.get("level") != "error")
+
+
 def _act(context: WebContext, current: Visit, name: str, action: str, address: str) -> None:
-    profile = _profile(context, current, name)
+    profile = find_profile(context, current, name)
     audit = context.runtime.audit
     if action == "run":
-        _require(current, "archive")
+        require(current, "archive")
         context.jobs.start(profile.name)
         audit.record("profile.run", current.user.name, address, profile.name, trigger="web")
     elif action == "cancel":
-        _require(current, "archive")
+        require(current, "archive")
         context.jobs.cancel(profile.name)
         audit.record("profile.cancelled", current.user.name, address, profile.name)
     elif action == "delete":
-        _require(current, "modifyArchiveProfiles")
+        require(current, "modifyArchiveProfiles")
         context.jobs.profiles.delete(profile.name)
         audit.record("profile.deleted", current.user.name, address, profile.name)
     else:
@@ -207,6 +111,7 @@ def _act(context: WebContext, current: Visit, name: str, action: str, address: s
 
 
 async def profile_action(request: Request) -> Response:
+    """Run, cancel or delete a profile (a form post)."""
     current = await visit(request)
     context = web(request)
     form = await request.form()
@@ -217,9 +122,8 @@ async def profile_action(request: Request) -> Response:
 
 
 routes = [
+    *profile_form.routes,  # its fixed paths (/profiles/new) before /profiles/{name}
     Route("/profiles", profiles_page, methods=["GET"]),
-    Route("/profiles/new", new_form, methods=["GET"]),
-    Route("/profiles/new", create_profile, methods=["POST"]),
     Route("/profiles/{name}", profile_page, methods=["GET"]),
     Route("/profiles/{name}", profile_action, methods=["POST"]),
 ]

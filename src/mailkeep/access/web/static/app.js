@@ -93,4 +93,22 @@ function setupTasks() {
   });
 }
 
-document.addEventListener("DOMContentLoaded", () => { setupKeyboard(); setupConfirm(); setupUpload(); setupTasks(); });
+// On a phone the folder tree would push the messages below the fold: it starts folded there.
+function setupFolders() {
+  const folders = document.getElementById("folders");
+  if (!folders) return;
+  const narrow = window.matchMedia("(max-width: 48rem)");
+  const fit = () => { folders.open = !narrow.matches; };
+  fit();
+  narrow.addEventListener("change", fit);
+}
+
+// A form that comes back with a test report or an error shows it at once, not below the fold.
+function revealOutcome() {
+  const outcome = document.getElementById("form-error") || document.getElementById("test-report");
+  if (outcome) outcome.scrollIntoView({ block: "center" });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  setupKeyboard(); setupConfirm(); setupUpload(); setupTasks(); setupFolders(); revealOutcome();
+});
