@@ -146,7 +146,7 @@ def test_query_syntax_error_keeps_the_layout(browser: Any, list_server: str) -> 
 def test_phone_pages_never_scroll_sideways(browser: Any, list_server: str) -> None:
     dialogs: list[str] = []
     admin = new_page(browser, list_server, dialogs, viewport=PHONE)
-    log_on(admin, "admin")
+    log_on(admin, "admin", landing="**/admin")
     for path in ("/search?archive=alice", "/search?archive=alice&q=from%3A%28", "/profiles",
                  "/profiles/new?kind=imap-multi", "/admin", "/admin/users", "/admin/stores",
                  "/admin/users/alice"):  # fmt: skip

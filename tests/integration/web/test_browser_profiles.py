@@ -45,7 +45,7 @@ def test_password_kept_after_test_and_errors(browser: Any, server: str, dovecot:
     fill(dovecot, "alice@example.com", "INBOX", [build_message(n) for n in (311, 312)])
     dialogs: list[str] = []
     admin = new_page(browser, server, dialogs)
-    log_on(admin, "admin")
+    log_on(admin, "admin", landing="**/admin")
     admin.goto("/profiles/new?kind=imap")
     admin.fill("input[name=name]", "kept")
     admin.fill("input[name=host]", "127.0.0.1")
@@ -92,7 +92,7 @@ def test_edit_profile_and_run_it(
     web_archive.runtime.jobs.profiles.create(spec, datetime.now(UTC))
     dialogs: list[str] = []
     admin = new_page(browser, server, dialogs)
-    log_on(admin, "admin")
+    log_on(admin, "admin", landing="**/admin")
     admin.goto("/profiles/editme")
     admin.click("#edit-profile")
     admin.wait_for_url("**/profiles/editme/edit")
@@ -129,7 +129,7 @@ def test_cli_runs_show_last_run_and_why_they_failed(
     dialogs: list[str] = []
     with web_server(web_archive.data_dir) as base:
         admin = new_page(browser, base, dialogs)
-        log_on(admin, "admin")
+        log_on(admin, "admin", landing="**/admin")
         admin.goto("/profiles")
         good = admin.locator("#profiles tr:has(a:text-is('good')) td.last-run")
         assert "succeeded" in good.inner_text() and "20" in good.inner_text()  # a date

@@ -8,10 +8,9 @@ from typing import Any
 import pytest
 
 from tests.integration.web.conftest import WebArchive
-from tests.integration.web.test_browser import CHROMIUM, browser, log_on, new_page, server
+from tests.integration.web.test_browser import CHROMIUM, log_on, new_page
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium not installed")
-__all__ = ["browser", "server"]  # fixtures used by the tests below
 PHONE = {"width": 390, "height": 844}
 
 
