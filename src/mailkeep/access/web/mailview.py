@@ -7,14 +7,13 @@ defects still shows whatever can be read.
 
 from __future__ import annotations
 
-import email
-import email.policy
 from dataclasses import dataclass
 from email.message import Message
 
 from mailkeep.ingest.parse.charset import decode_text
 from mailkeep.ingest.parse.defects import Defects
 from mailkeep.ingest.parse.headers import decode_header
+from mailkeep.ingest.parse.mime import message_tree
 from mailkeep.ingest.parse.walk import content_type, part_charset, part_filename, payload_bytes
 
 SHOWN_HEADERS = ("From", "Sender", "To", "Cc", "Bcc", "Reply-To", "Date", "Subject")
@@ -63,7 +62,7 @@ def _is_attachment(part: Message, filename: str) -> bool:
 def parse_view(raw: bytes) -> MailView:
     """Headers, bodies and attachments of ``raw`` (never raises on malformed mail)."""
     defects = Defects()
-    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+    msg = message_tree(raw, defects)
     headers = tuple(
         (name, decode_header(value, defects))
         for name in SHOWN_HEADERS
@@ -110,7 +109,7 @@ def _fallback_name(index: int, ctype: str) -> str:
 
 def part_bytes(raw: bytes, index: int) -> tuple[str, bytes] | None:
     """(content type, decoded bytes) of the leaf part at ``index``, or None."""
-    leaves = _leaves(email.message_from_bytes(raw, policy=email.policy.compat32))
+    leaves = _leaves(message_tree(raw, Defects()))
     if not 0 <= index < len(leaves):
         return None
     part = leaves[index]
