@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.integration.test_cli import data, mk, mkjson
+from tests.unit.ingest.parse.messages import LEGACY_HEADERS, legacy_header_message
 
 __all__ = ["data"]  # the CLI fixture, shared with test_cli
 
@@ -49,3 +50,19 @@ def test_thousand_deep_multipart_is_searchable_by_subject_and_upper_text(
     assert mk(data, "show", hits[0]["id"], "--raw").stdout == raw
     defects = mkjson(data, "show", hits[0]["id"])["defects"]
     assert any("nesting deeper" in d for d in defects), defects
+
+
+def test_undeclared_8bit_headers_are_searchable_by_their_words(data: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "legacy"
+    folder.mkdir()
+    raws = {}
+    for charset, subject, name, _, _, declared in LEGACY_HEADERS:
+        raws[charset] = legacy_header_message(charset, subject, name, declared)
+        (folder / f"{charset}.eml").write_bytes(raws[charset])
+    result = mkjson(data, "import", "eml", str(folder), "--user", "alice")
+    assert result["archived"] == len(LEGACY_HEADERS), result
+    for charset, subject, name, subject_word, name_word, _ in LEGACY_HEADERS:
+        hits = mkjson(data, "search", f"subject:{subject_word} from:{name_word}")
+        assert [h["subject"] for h in hits] == [subject], charset
+        assert hits[0]["from"].startswith(name), (charset, hits[0]["from"])
+        assert mk(data, "show", hits[0]["id"], "--raw").stdout == raws[charset]

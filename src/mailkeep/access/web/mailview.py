@@ -12,6 +12,7 @@ from email.message import Message
 
 from mailkeep.ingest.parse.charset import decode_text
 from mailkeep.ingest.parse.defects import Defects
+from mailkeep.ingest.parse.envelope import header_codec
 from mailkeep.ingest.parse.headers import decode_header
 from mailkeep.ingest.parse.mime import message_tree
 from mailkeep.ingest.parse.walk import content_type, part_charset, part_filename, payload_bytes
@@ -59,15 +60,25 @@ def _is_attachment(part: Message, filename: str) -> bool:
     return bool(filename) or disposition.startswith("attachment")
 
 
+def _shown_headers(msg: Message, defects: Defects) -> tuple[tuple[str, str], ...]:
+    """The shown header fields, decoded from their raw values (``Message.get_all`` would turn
+    undeclared 8-bit bytes into U+FFFD), with the codec the index used for them."""
+    legacy = header_codec(msg)
+    raw: dict[str, list[str]] = {}
+    for name, value in msg.raw_items():
+        raw.setdefault(name.strip().lower(), []).append(value)
+    return tuple(
+        (name, decode_header(value, defects, legacy))
+        for name in SHOWN_HEADERS
+        for value in raw.get(name.lower(), ())
+    )
+
+
 def parse_view(raw: bytes) -> MailView:
     """Headers, bodies and attachments of ``raw`` (never raises on malformed mail)."""
     defects = Defects()
     msg = message_tree(raw, defects)
-    headers = tuple(
-        (name, decode_header(value, defects))
-        for name in SHOWN_HEADERS
-        for value in (msg.get_all(name) or [])
-    )
+    headers = _shown_headers(msg, defects)
     text: str | None = None
     html: str | None = None
     attachments: list[PartInfo] = []

@@ -13,7 +13,7 @@ from mailkeep.ingest.parse.envelope import read_envelope
 from mailkeep.ingest.parse.headers import clean_text, decode_header
 from mailkeep.ingest.parse.htmltext import html_to_text
 from mailkeep.ingest.parse.model import Attachment
-from mailkeep.ingest.parse.params import header_params
+from mailkeep.ingest.parse.params import header_params, part_charset
 from mailkeep.ingest.parse.tnef import attachment_with_text, is_tnef, read_tnef
 
 if TYPE_CHECKING:
@@ -84,17 +84,6 @@ def part_filename(part: Message, defects: Defects) -> str:
             if name:
                 return name
     return ""
-
-
-def part_charset(part: Message) -> str | None:
-    """The declared ``charset`` parameter of a part, if any."""
-    try:
-        value = header_params(part, "content-type").get("charset")
-    except Exception:  # a mangled Content-Type declares nothing usable
-        return None
-    if isinstance(value, tuple):
-        value = value[2]
-    return value or None
 
 
 def _disposition(part: Message) -> str:
