@@ -15,7 +15,8 @@ from mailkeep.ingest.parse.defects import Defects
 from mailkeep.ingest.parse.envelope import header_codec
 from mailkeep.ingest.parse.headers import decode_header
 from mailkeep.ingest.parse.mime import message_tree
-from mailkeep.ingest.parse.walk import content_type, part_charset, part_filename, payload_bytes
+from mailkeep.ingest.parse.params import part_charset
+from mailkeep.ingest.parse.walk import content_type, part_filename, payload_bytes
 
 SHOWN_HEADERS = ("From", "Sender", "To", "Cc", "Bcc", "Reply-To", "Date", "Subject")
 MAX_PARTS = 500
