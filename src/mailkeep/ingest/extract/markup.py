@@ -7,6 +7,7 @@ import sys
 
 from selectolax.lexbor import LexborHTMLParser
 
+from mailkeep.ingest.extract.nesting import cap_nesting
 from mailkeep.ingest.extract.normalise import TextSink
 from mailkeep.ingest.extract.plain import canonical_encoding, decode_text
 
@@ -62,6 +63,7 @@ def _mark_structure(html: str) -> str:
 
 def _text_lines(html: str) -> list[str]:
     """The visible text of ``html`` as lines (one per block element)."""
+    html, _dropped = cap_nesting(html)  # the parser is quadratic in the depth of nesting
     tree = LexborHTMLParser(_mark_structure(html))
     tree.strip_tags(list(_SKIPPED - {"-comment"}))
     root = tree.root

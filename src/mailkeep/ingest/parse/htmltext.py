@@ -8,6 +8,7 @@ import importlib
 import re
 from collections.abc import Callable
 
+from mailkeep.ingest.extract.nesting import MAX_DEPTH, cap_nesting
 from mailkeep.ingest.parse.defects import Defects
 
 _EXTRACT_MODULE = "mailkeep.ingest.extract"
@@ -62,6 +63,9 @@ def _converter() -> Callable[[str], str]:
 
 def html_to_text(markup: str, defects: Defects) -> str:
     """Convert an HTML body to searchable text; never raises."""
+    markup, dropped = cap_nesting(markup)
+    if dropped:
+        defects.add(f"HTML nested deeper than {MAX_DEPTH} elements; deeper markup flattened")
     try:
         return _converter()(markup)
     except Exception as exc:  # a converter bug must not lose the message

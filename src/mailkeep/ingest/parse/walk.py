@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 # Real mail nests a few levels; hostile mail nests thousands (each level costs a frame).
 MAX_DEPTH = 40
+HTML_MARKUP_PER_CHAR = 4
 BODY_TYPES = frozenset({"text/plain", "text/html", "text/enriched", "text/rfc822-headers"})
 NESTED_TYPES = frozenset({"message/rfc822", "message/global", "message/news"})
 STATUS_TYPES = frozenset(
@@ -199,6 +200,12 @@ class Walker:
         text, problem = decode_text(data, part_charset(part))
         self.defects.add(problem)
         if ctype == "text/html":
+            # Markup holds a few times its text; converting more than enough markup for the
+            # text cap costs memory and time for text that would be cut anyway.
+            markup_cap = self.max_chars * HTML_MARKUP_PER_CHAR
+            if len(text) > markup_cap:
+                text = text[:markup_cap]
+                self.defects.add(f"HTML body larger than {markup_cap} characters; rest not indexed")
             text = html_to_text(text, self.defects)
         self.add_text(text)
 
