@@ -32,7 +32,13 @@ FAST_PATH = True
 """Try :mod:`.fastmime` before the stdlib parser (tests turn it off to compare the two)."""
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 
-__all__ = ["DEFAULT_MAX_BODY_CHARS", "AttachmentTextFn", "message_tree", "parse_message"]
+__all__ = [
+    "DEFAULT_MAX_BODY_CHARS",
+    "AttachmentTextFn",
+    "message_tree",
+    "parse_headers",
+    "parse_message",
+]
 
 
 def parse_message(
@@ -99,6 +105,11 @@ def message_tree(raw: bytes, defects: Defects) -> Message:
         tree = BytesParser(policy=compat32).parsebytes(raw, headersonly=True)
         defects.add("MIME nesting too deep to read; body not analysed")
     return tree
+
+
+def parse_headers(raw: bytes) -> ParsedMessage:
+    """Only the header block of ``raw`` (work linear in its size); never raises."""
+    return _parse_headers_only(raw, Defects())
 
 
 def _parse_headers_only(raw: object, defects: Defects) -> ParsedMessage:
