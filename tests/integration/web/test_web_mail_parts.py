@@ -17,6 +17,7 @@ from mailkeep.ingest.extract.nesting import MAX_DEPTH
 from mailkeep.ingest.service import import_source
 from mailkeep.runtime import Runtime
 from tests.conftest import source_of
+from tests.integration.test_hostile_ingest import deep_multipart
 from tests.integration.web.conftest import PASSWORD, login
 from tests.unit.ingest.parse.messages import legacy_header_message
 
@@ -78,7 +79,7 @@ def archive(tmp_path: Path) -> Iterator[Archive]:
     with Runtime.init(directory) as rt:
         rt.set_setting("ingest.workers", "1")
         rt.users.create("alice", ("alice@example.com",), password=PASSWORD)
-        mail = [delivery_status_notification(), KOI8, deeply_nested_html()]
+        mail = [delivery_status_notification(), KOI8, deeply_nested_html(), deep_multipart(1000)]
         import_source(rt, source_of(mail, "Inbox"), "alice")
     runtime = Runtime(directory)
     try:
@@ -125,3 +126,10 @@ def test_150k_nested_divs_import_and_show_with_bounded_structure(archive: Archiv
     cached = len(message_page._SANITIZED)
     again = archive.client.get(f"/message/{message_id}/body").text
     assert again == body and len(message_page._SANITIZED) == cached
+
+
+def test_a_thousand_deep_multipart_shows_its_upper_parts(archive: Archive) -> None:
+    message_id = archive.only_hit("subject:matryoshka")
+    page = archive.client.get(f"/message/{message_id}")
+    assert page.status_code == 200
+    assert "level0word" in page.text and "matryoshka report" in page.text

@@ -47,6 +47,9 @@ _STYLE_PROPERTIES = {
 }  # fmt: skip
 _REMOTE = re.compile(r"""<img\b[^>]*\bsrc="https?:""", re.IGNORECASE)
 MAX_INLINE_IMAGE = 2 * 1024 * 1024
+# HTML shown of one message: real mail stays far below; a 25 MB body costs the server half a
+# gigabyte and seconds to sanitise, for a page nobody reads to the end (the .eml has it all).
+MAX_HTML_CHARS = 4_000_000
 
 ImageLoader = Callable[[str], tuple[str, bytes] | None]
 
@@ -85,10 +88,12 @@ def sanitize_html(html: str, images: ImageLoader) -> str:
 
 @dataclass(frozen=True)
 class SafeHtml:
-    """Sanitised mail HTML; ``flattened``: deep nesting was flattened to show it."""
+    """Sanitised mail HTML; ``flattened``: deep nesting was flattened to show it;
+    ``truncated``: only the first :data:`MAX_HTML_CHARS` characters are shown."""
 
     html: str
     flattened: bool
+    truncated: bool = False
 
     @property
     def remote_images(self) -> bool:
@@ -97,9 +102,14 @@ class SafeHtml:
 
 
 def safe_html(html: str, images: ImageLoader) -> SafeHtml:
-    """:func:`sanitize_html` saying whether nesting was flattened."""
+    """:func:`sanitize_html` of at most :data:`MAX_HTML_CHARS`, saying what was left out."""
+    truncated = len(html) > MAX_HTML_CHARS
+    if truncated:
+        # cut before a tag, not inside one; the sanitiser closes what is left open
+        cut = html.rfind("<", MAX_HTML_CHARS // 2, MAX_HTML_CHARS)
+        html = html[: cut if cut > 0 else MAX_HTML_CHARS]
     capped, dropped = cap_nesting(html)
-    return SafeHtml(_clean(capped, images), bool(dropped))
+    return SafeHtml(_clean(capped, images), bool(dropped), truncated)
 
 
 def _clean(html: str, images: ImageLoader) -> str:

@@ -94,6 +94,7 @@ async def message_page(request: Request) -> Response:
         view=view,
         remote_images=body is not None and body.remote_images,
         flattened=body is not None and body.flattened,
+        truncated=body is not None and body.truncated,
         images=request.query_params.get("images") == "1",
         back=local_path(request.query_params.get("back", "/")),
     )
