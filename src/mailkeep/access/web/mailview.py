@@ -74,9 +74,10 @@ def _report_bytes(part: Message, defects: Defects) -> bytes:
     for block in payload:
         if isinstance(block, Message):
             fields = "".join(f"{name}: {value}\r\n" for name, value in block.raw_items())
-            rest = block.get_payload()
-            blocks.append(fields + (rest if isinstance(rest, str) else ""))
-    return "\r\n".join(blocks).encode("utf-8", "surrogateescape")
+            rest = b"" if block.is_multipart() else payload_bytes(block, defects)
+            head = fields.encode("utf-8", "surrogateescape")
+            blocks.append(head + b"\r\n" + rest if rest else head)
+    return b"\r\n".join(blocks)
 
 
 def _part_data(part: Message, ctype: str, defects: Defects) -> bytes:

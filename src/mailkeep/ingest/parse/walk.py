@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from email.message import Message
 from typing import TYPE_CHECKING
 
-from mailkeep.ingest.parse.charset import decode_text
+from mailkeep.ingest.parse.charset import decode_raw_header, decode_text
 from mailkeep.ingest.parse.defects import Defects
 from mailkeep.ingest.parse.envelope import read_envelope
 from mailkeep.ingest.parse.headers import clean_text, decode_header
@@ -221,12 +221,15 @@ class Walker:
         """Delivery/disposition reports: their fields (recipient, status) as text."""
         if not body or self.full:
             return
-        lines = [
-            f"{name}: {decode_header(value, self.defects)}"
-            for block in blocks
-            if isinstance(block, Message)
-            for name, value in block.raw_items()
-        ]
+        lines: list[str] = []
+        for block in blocks:
+            if not isinstance(block, Message):
+                continue
+            lines.extend(f"{n}: {decode_header(v, self.defects)}" for n, v in block.raw_items())
+            if not block.is_multipart():
+                # the stdlib reads global reports (RFC 6533) as one message: the recipient
+                # blocks are its body
+                lines.append(decode_raw_header(payload_bytes(block, self.defects))[0])
         self.add_text("\n".join(lines))
 
     def _nested(self, part: Message, payload: Sequence[object], depth: int, body: bool) -> None:
