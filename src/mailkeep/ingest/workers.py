@@ -87,11 +87,13 @@ class WorkerPool:
         workers: int,
         task: Callable[[list[bytes], ExtractionPolicy], list[Derived]] = analyze_chunk,
         memory_bytes: int = 0,
+        again: Callable[[bytes, ExtractionPolicy, str], Derived] = analyze_again,
     ) -> None:
         self.policy = policy
         self.workers = max(1, workers)
         self.memory_bytes = memory_bytes
         self._task = task
+        self._again_task = again
         self._pool: Any = None
 
     def _ensure_pool(self) -> Any:
@@ -148,16 +150,16 @@ class WorkerPool:
         try:
             return cast(Derived, future.result()[0])
         except FutureTimeout:
-            reason = "timed out; attachment text skipped"
+            reason = "timed out; only plain-text attachments indexed"
         except Exception as exc:
             log.warning("analysis worker failed: %s", type(exc).__name__)
-            reason = f"worker failed ({type(exc).__name__}); attachment text skipped"
+            reason = f"worker failed ({type(exc).__name__}); only plain-text attachments indexed"
         return self._again(raw, reason)
 
     def _again(self, raw: bytes, reason: str) -> Derived:
         """The second try of a message, in a worker under the same caps (see the module)."""
         future = self._ensure_pool().schedule(
-            analyze_again, (raw, self.policy, reason), timeout=self.task_timeout(raw)
+            self._again_task, (raw, self.policy, reason), timeout=self.task_timeout(raw)
         )
         try:
             return cast(Derived, future.result())
