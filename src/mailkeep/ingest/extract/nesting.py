@@ -14,44 +14,52 @@ import re
 MAX_DEPTH = 256
 """Elements nested deeper than this are flattened (real mail nests a few dozen levels)."""
 
-# A start or end tag; "[^<>]*" keeps the scan linear whatever the input.
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^<>]*>")
 # Elements that never have content, or whose end the parser implies when a sibling starts
 # (so mail often leaves them open): they do not deepen the tree in practice.
-_FLAT = frozenset(
-    {
-        *("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param"),
-        *("source", "track", "wbr", "p", "li", "dt", "dd", "option", "optgroup", "tr", "td"),
-        *("th", "tbody", "thead", "tfoot", "colgroup", "caption", "rb", "rt", "rp"),
-    }
+_FLAT = (
+    *("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param"),
+    *("source", "track", "wbr", "p", "li", "dt", "dd", "option", "optgroup", "tr", "td"),
+    *("th", "tbody", "thead", "tfoot", "colgroup", "caption", "rb", "rt", "rp"),
 )
+# A start or end tag that can deepen the tree (not flat, not self-closing); group 1 is "/"
+# for an end tag. "[^<>]*" keeps the scan linear whatever the input.
+_DEEPENING = re.compile(
+    r"<(/?)(?!(?:" + "|".join(_FLAT) + r")[\s/>])[A-Za-z][A-Za-z0-9:-]*[^<>]*(?<!/)>",
+    re.IGNORECASE,
+)
+
+
+def _too_deep(html: str, max_depth: int) -> bool:
+    """Whether elements nest deeper than ``max_depth`` (the quick check: the regex finds the
+    tags in C, the loop only counts)."""
+    depth = 0
+    for end in _DEEPENING.findall(html):
+        if not end:
+            depth += 1
+            if depth > max_depth:
+                return True
+        elif depth:
+            depth -= 1  # an end tag with nothing open is ignored, as the parser does
+    return False
 
 
 def cap_nesting(html: str, max_depth: int = MAX_DEPTH) -> tuple[str, int]:
     """``html`` with elements deeper than ``max_depth`` flattened, and how many tags were
     dropped (0: ``html`` is returned unchanged)."""
-    if html.count("<") <= max_depth:
+    if html.count("<") <= max_depth or not _too_deep(html, max_depth):
         return html, 0
     pieces: list[str] = []
-    depth = 0
-    dropped = 0
-    kept_to = 0
-    for tag in _TAG.finditer(html):
-        name = tag.group(2).lower()
-        if name in _FLAT or tag.group(0).endswith("/>"):
-            continue
-        closing = bool(tag.group(1))
-        if not closing:
+    depth = dropped = kept_to = 0
+    for tag in _DEEPENING.finditer(html):
+        if not tag.group(1):
             depth += 1
         deep = depth > max_depth
-        if closing:
+        if tag.group(1):
             depth = max(0, depth - 1)
         if deep:
             pieces.append(html[kept_to : tag.start()])
             pieces.append(" ")
             kept_to = tag.end()
             dropped += 1
-    if not dropped:
-        return html, 0
     pieces.append(html[kept_to:])
     return "".join(pieces), dropped
