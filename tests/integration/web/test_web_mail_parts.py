@@ -73,14 +73,20 @@ class Archive:
         return results[0].id
 
 
-@pytest.fixture
-def archive(tmp_path: Path) -> Iterator[Archive]:
-    directory = tmp_path / "data"
+def unusual_mail_archive(directory: Path) -> None:
+    """A data directory where alice's archive holds a bounce, KOI8-R headers, 150,000
+    nested <div> and a 1,000-deep multipart."""
     with Runtime.init(directory) as rt:
         rt.set_setting("ingest.workers", "1")
         rt.users.create("alice", ("alice@example.com",), password=PASSWORD)
         mail = [delivery_status_notification(), KOI8, deeply_nested_html(), deep_multipart(1000)]
         import_source(rt, source_of(mail, "Inbox"), "alice")
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Iterator[Archive]:
+    directory = tmp_path / "data"
+    unusual_mail_archive(directory)
     runtime = Runtime(directory)
     try:
         with TestClient(create_app(runtime), client=("127.0.0.1", 40000)) as client:
