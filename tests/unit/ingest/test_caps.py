@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from mailkeep.access.web.sanitize import MAX_HTML_CHARS, safe_html
 from mailkeep.ingest.analyze import ExtractionPolicy, analyze
 from mailkeep.ingest.extract import DEFAULT_INDEXED_KINDS
 from mailkeep.ingest.parse.mime import parse_message
@@ -36,13 +35,6 @@ def test_html_bodies_are_converted_up_to_a_multiple_of_the_body_cap() -> None:
     parsed = parse_message(raw, max_body_chars=10_000)
     assert "tailword" not in parsed.body_text and len(parsed.body_text) <= 10_000
     assert any(d.startswith("HTML body larger than 40000") for d in parsed.defects)
-
-
-def test_shown_html_is_cut_before_a_tag_with_a_notice() -> None:
-    html = "<p>" + "x" * 100 + "</p>" + "<p>more words</p>" * (MAX_HTML_CHARS // 17 + 10)
-    shown = safe_html(html, lambda _cid: None)
-    assert shown.truncated and not shown.flattened
-    assert len(shown.html) <= MAX_HTML_CHARS + 10 and shown.html.endswith("</p>")
 
 
 def test_a_worker_over_its_memory_cap_loses_the_attachment_text_only() -> None:

@@ -134,10 +134,11 @@ def has_remote_images(clean_html: str) -> bool:
 class SanitizedCache:
     """Sanitised HTML by message content hash, least recently used out; thread-safe.
 
-    Bounded by the characters held; a result larger than a quarter of that is not kept.
+    Bounded by the characters held (the default: a few hundred typical messages, or two of
+    the largest shown); a result larger than half of that is not kept.
     """
 
-    def __init__(self, max_chars: int = 64 * 1024 * 1024) -> None:
+    def __init__(self, max_chars: int = 4 * MAX_HTML_CHARS) -> None:
         self.max_chars = max_chars
         self._items: OrderedDict[bytes, SafeHtml] = OrderedDict()
         self._chars = 0
@@ -151,7 +152,7 @@ class SanitizedCache:
                 self._items.move_to_end(key)
                 return found
         made = make()  # outside the lock: other messages are not held up meanwhile
-        if len(made.html) * 4 > self.max_chars:
+        if len(made.html) * 2 > self.max_chars:
             return made
         with self._lock:
             if key not in self._items:
