@@ -226,10 +226,11 @@ class Walker:
             if not isinstance(block, Message):
                 continue
             lines.extend(f"{n}: {decode_header(v, self.defects)}" for n, v in block.raw_items())
-            if not block.is_multipart():
+            rest = b"" if block.is_multipart() else payload_bytes(block, self.defects)
+            if rest.strip():
                 # the stdlib reads global reports (RFC 6533) as one message: the recipient
                 # blocks are its body
-                lines.append(decode_raw_header(payload_bytes(block, self.defects))[0])
+                lines.append(decode_raw_header(rest)[0])
         self.add_text("\n".join(lines))
 
     def _nested(self, part: Message, payload: Sequence[object], depth: int, body: bool) -> None:
