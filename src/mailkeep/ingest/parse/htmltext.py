@@ -8,7 +8,6 @@ import importlib
 import re
 from collections.abc import Callable
 
-from mailkeep.ingest.extract.nesting import MAX_DEPTH
 from mailkeep.ingest.parse.defects import Defects
 
 _EXTRACT_MODULE_FUNCTION = ("mailkeep.ingest.extract.markup", "html_body_text")
@@ -70,5 +69,5 @@ def html_to_text(markup: str, defects: Defects) -> str:
         defects.add_exception("html conversion failed", exc)
         return strip_tags(markup)
     if dropped:
-        defects.add(f"HTML nested deeper than {MAX_DEPTH} elements; deeper markup flattened")
+        defects.add("HTML nested too deeply; the deepest markup flattened")
     return text
