@@ -21,10 +21,11 @@ _FLAT = (
     *("source", "track", "wbr", "p", "li", "dt", "dd", "option", "optgroup", "tr", "td"),
     *("th", "tbody", "thead", "tfoot", "colgroup", "caption", "rb", "rt", "rp"),
 )
-# A start or end tag that can deepen the tree (not flat, not self-closing); group 1 is "/"
-# for an end tag. "[^<>]*" keeps the scan linear whatever the input.
+# A start or end tag that can deepen the tree; group 1 is "/" for an end tag. "<div/>" counts
+# as a start tag: HTML ignores the slash on elements that are not void (so 40,000 of them
+# nest as deep as 40,000 "<div>"). "[^<>]*" keeps the scan linear whatever the input.
 _DEEPENING = re.compile(
-    r"<(/?)(?!(?:" + "|".join(_FLAT) + r")[\s/>])[A-Za-z][A-Za-z0-9:-]*[^<>]*(?<!/)>",
+    r"<(/?)(?!(?:" + "|".join(_FLAT) + r")[\s/>])[A-Za-z][A-Za-z0-9:-]*[^<>]*>",
     re.IGNORECASE,
 )
 

@@ -24,6 +24,12 @@ def test_deeper_elements_are_flattened_and_the_text_kept_in_order() -> None:
     assert capped.index("one") < capped.index("two") < capped.index("three")
 
 
+def test_a_slash_does_not_close_an_html_element() -> None:
+    capped, dropped = cap_nesting("<div/>" * 1000 + "text", 10)
+    assert dropped == 990 and capped.count("<div/>") == 10 and capped.endswith("text")
+    assert cap_nesting("<br/>" * 1000 + "<img src=x />" * 1000, 10)[1] == 0
+
+
 def test_unclosed_and_stray_tags_do_not_count() -> None:
     html = "<p>" * 1000 + "<li>" * 1000 + "</div>" * 1000 + "text"
     assert cap_nesting(html, 10) == (html, 0)
