@@ -7,7 +7,7 @@ from mailkeep.ingest.extract import DEFAULT_INDEXED_KINDS
 from mailkeep.ingest.parse.mime import parse_message
 from mailkeep.ingest.workers import WorkerPool
 from tests.conftest import build_message
-from tests.unit.ingest.bombs import docx_bomb
+from tests.unit.ingest.bombs import docx_bomb, xlsx_bomb
 
 
 def _policy(**caps: int) -> ExtractionPolicy:
@@ -40,13 +40,16 @@ def test_html_bodies_are_converted_up_to_a_multiple_of_the_body_cap() -> None:
 def test_a_worker_over_its_memory_cap_loses_the_attachment_text_only() -> None:
     raw = build_message(3, subject="memo with bomb", attachments=(
         ("minutes.docx", "application/octet-stream", docx_bomb(150 << 20)),
+        ("figures.xlsx", "application/octet-stream", xlsx_bomb(150 << 20)),
         ("notes.txt", "text/plain", b"giraffe notes\n"),
     ))  # fmt: skip
     with WorkerPool(_policy(), 1, memory_bytes=256 << 20) as pool:
         (derived,) = pool.derive([raw])
         assert derived.subject == "memo with bomb"
         assert "giraffe" in derived.document.attachment_text
-        assert any("minutes.docx: not indexed" in d and "memory" in d for d in derived.defects)
+        for name in ("minutes.docx: not indexed", "figures.xlsx: xlsx: not indexed"):
+            assert any(d.startswith(name) and "memory" in d for d in derived.defects), name
+        assert not any("worker failed" in d for d in derived.defects)
         # the same worker goes on with the next message
         (after,) = pool.derive([build_message(4)])
         assert after.subject == "Quarterly report 4" and after.defects == ()
