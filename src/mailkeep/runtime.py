@@ -191,8 +191,14 @@ class Runtime:
                 frozenset(self.setting("index.attachment_kinds")),
                 self.setting("index.attachment_max_bytes"),
                 self.setting("index.attachment_timeout_seconds"),
+                max_chars=self.setting("index.attachment_max_chars"),
+                message_max_chars=self.setting("index.message_attachment_max_chars"),
             )
-            self._pool = WorkerPool(policy, self.setting("ingest.workers") or cpu_count())
+            self._pool = WorkerPool(
+                policy,
+                self.setting("ingest.workers") or cpu_count(),
+                memory_bytes=self.setting("ingest.worker_memory_mb") << 20,
+            )
         return self._pool
 
     @property

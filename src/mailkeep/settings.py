@@ -116,6 +116,14 @@ _ALL = (
         minimum=0,
     ),
     Setting(
+        "ingest.worker_memory_mb",
+        int,
+        1024,
+        "Memory (heap and private mappings, MiB) one analysis worker may use; an attachment "
+        "whose extraction needs more is archived without its text.",
+        minimum=128,
+    ),
+    Setting(
         "ingest.batch_size",
         int,
         200,
@@ -142,6 +150,20 @@ _ALL = (
         20.0,
         "Time allowed to extract the text of one attachment before it is skipped.",
         minimum=0.1,
+    ),
+    Setting(
+        "index.attachment_max_chars",
+        int,
+        1_000_000,
+        "Characters of text indexed from one attachment; the rest is not indexed.",
+        minimum=0,
+    ),
+    Setting(
+        "index.message_attachment_max_chars",
+        int,
+        4_000_000,
+        "Characters of attachment text indexed from one message, all attachments together.",
+        minimum=0,
     ),
     Setting(
         "web.bind",

@@ -1,8 +1,10 @@
 """Deriving listing fields and an index document from raw message bytes.
 
-Runs inside worker processes. Attachment text extraction is capped per attachment by size and
-time (an interval timer raises inside the worker), and the worker pool kills a worker that
-still overruns, so one hostile attachment costs its own text, never the message.
+Runs inside worker processes. Attachment text extraction is capped per attachment by size,
+time (an interval timer raises inside the worker) and text length, and per message by text
+length; the worker's memory is capped too (see :mod:`.workers`), and an extraction that hits
+that cap fails with MemoryError, which costs that attachment's text. The worker pool kills a
+worker that still overruns, so one hostile attachment costs its own text, never the message.
 
 Each worker remembers the text of the attachments it extracted recently, by content: the same
 file attached to many messages (a circular sent to every mailbox, a contract carried along a
@@ -39,6 +41,17 @@ class ExtractionPolicy:
     max_bytes: int
     timeout_seconds: float
     use_timer: bool = True  # interval timers work only in a process's main thread
+    max_chars: int = 1_000_000  # text kept of one attachment
+    message_max_chars: int = 4_000_000  # text kept of all attachments of one message
+
+    def plain_only(self) -> ExtractionPolicy:
+        """This policy for kinds whose extractors are Python code only: where a memory cap
+        raises MemoryError (caught per attachment) instead of aborting a C or Rust library
+        and the worker with it. For the second try of a message whose worker died."""
+        return replace(self, kinds=self.kinds & PLAIN_KINDS)
+
+
+PLAIN_KINDS = frozenset({"text", "csv"})
 
 
 class _TimeoutError(BaseException):
@@ -140,9 +153,11 @@ def attachment_text(
 def _extract(policy: ExtractionPolicy, kind: str, data: bytes) -> tuple[str, str | None]:
     try:
         with _time_limit(policy.timeout_seconds, policy.use_timer):
-            return extract_text(data, kind), None
+            return extract_text(data, kind, policy.max_chars), None
     except _TimeoutError:
         return "", f"not indexed: text extraction took longer than {policy.timeout_seconds:g}s"
+    except MemoryError:
+        return "", "not indexed: text extraction needed more memory than a worker may use"
     except ExtractionError as exc:
         return "", str(exc)
     except Exception as exc:  # a library bug must not cost the message
@@ -186,10 +201,24 @@ def derive(parsed: ParsedMessage) -> Derived:
     )
 
 
+class _MessageBudget:
+    """The attachment-text callback of one message: text beyond the per-message cap is cut."""
+
+    def __init__(self, policy: ExtractionPolicy) -> None:
+        self.policy = policy
+        self.left = policy.message_max_chars
+
+    def __call__(self, name: str, ctype: str, data: bytes) -> tuple[str, str | None]:
+        text, problem = attachment_text(self.policy, name, ctype, data)
+        if len(text) > self.left:
+            text = text[: self.left]
+            problem = f"text cut at the {self.policy.message_max_chars} characters per message"
+        self.left -= len(text)
+        return text, problem
+
+
 def analyze(raw: bytes, policy: ExtractionPolicy | None) -> Derived:
     """Parse and extract one message (``policy`` None: list attachments without text)."""
     if policy is None:
         return derive(parse_message(raw))
-    return derive(
-        parse_message(raw, lambda name, ctype, data: attachment_text(policy, name, ctype, data))
-    )
+    return derive(parse_message(raw, _MessageBudget(policy)))

@@ -1,24 +1,29 @@
 """Parsing and text extraction on every core, isolated in worker processes.
 
 :class:`WorkerPool` implements the store's ``Deriver``. Each message is analysed in a worker
-(pebble process pool with a per-task timeout). When a worker overruns or dies (a hostile PDF, a
-crash in a C library) it is replaced, and the message is analysed again in this process without
-attachment text, so the message is still archived and findable by its headers and body.
+(pebble process pool with a per-task timeout), whose memory is capped (``RLIMIT_DATA``: heap
+and private mappings). When a worker overruns or dies (a hostile PDF, a crash or an
+out-of-memory abort in a C or Rust library) it is replaced and the message is analysed again,
+in a worker too and under the same caps, with only the plain-text attachment kinds; when that
+fails as well, this process reads just its header block (linear work, nothing to convert), so
+the message is still archived and findable by its headers, and by its body whenever possible.
 """
 
 from __future__ import annotations
 
 import gc
 import logging
+import resource
 from collections.abc import Callable, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import replace
 from typing import Any, cast
 
 from pebble import ProcessPool
 
 from mailkeep.ingest.analyze import ExtractionPolicy, analyze
 from mailkeep.ingest.forkserver import worker_context
-from mailkeep.ingest.parse.mime import parse_message
+from mailkeep.ingest.parse.mime import parse_headers
 from mailkeep.ingest.parse.model import ParsedMessage
 from mailkeep.store.model import Derived
 
@@ -29,9 +34,21 @@ _CHUNK = 32
 _GC_THRESHOLDS = (50_000, 50, 100)
 
 
-def _worker_started() -> None:
-    """Initializer of each worker: the modules imported so far live as long as the process,
-    so they are moved out of the collector's sight, and collections run less often."""
+def cap_memory(limit_bytes: int) -> None:
+    """Cap this process's data segment (heap and private writable mappings: what parsers and
+    extractors allocate) at ``limit_bytes`` (0: no cap); it cannot be raised again."""
+    if limit_bytes <= 0:
+        return
+    _soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    limit = limit_bytes if hard == resource.RLIM_INFINITY else min(limit_bytes, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+
+
+def _worker_started(memory_bytes: int = 0) -> None:
+    """Initializer of each worker: its memory is capped; the modules imported so far live as
+    long as the process, so they are moved out of the collector's sight, and collections run
+    less often."""
+    cap_memory(memory_bytes)
     gc.freeze()
     gc.set_threshold(*_GC_THRESHOLDS)
 
@@ -41,17 +58,24 @@ def analyze_chunk(raws: list[bytes], policy: ExtractionPolicy) -> list[Derived]:
     return [analyze(raw, policy) for raw in raws]
 
 
-def fallback(raw: bytes, reason: str) -> Derived:
-    """Headers and body only, after the full analysis failed; never raises."""
+def _with_defect(derived: Derived, defect: str) -> Derived:
+    return replace(derived, defects=(*derived.defects, defect))
+
+
+def analyze_again(raw: bytes, policy: ExtractionPolicy, reason: str) -> Derived:
+    """The worker task for a message whose analysis failed: plain-text attachments only."""
+    return _with_defect(analyze(raw, policy.plain_only()), f"analysis: {reason}")
+
+
+def headers_only(raw: bytes, reason: str) -> Derived:
+    """The header block alone, when no worker could analyse the message; never raises."""
     from mailkeep.ingest.analyze import derive
 
     try:
-        parsed = parse_message(raw)
-    except Exception as exc:  # parse_message promises not to raise; belt and braces
+        parsed = parse_headers(raw)
+    except Exception as exc:  # parse_headers promises not to raise; belt and braces
         parsed = ParsedMessage(defects=(f"parse failed: {type(exc).__name__}",))
-    return derive(
-        ParsedMessage(**{**parsed.__dict__, "defects": (*parsed.defects, f"analysis: {reason}")})
-    )
+    return _with_defect(derive(parsed), f"analysis: {reason}; only the header block was read")
 
 
 class WorkerPool:
@@ -62,10 +86,14 @@ class WorkerPool:
         policy: ExtractionPolicy,
         workers: int,
         task: Callable[[list[bytes], ExtractionPolicy], list[Derived]] = analyze_chunk,
+        memory_bytes: int = 0,
+        again: Callable[[bytes, ExtractionPolicy, str], Derived] = analyze_again,
     ) -> None:
         self.policy = policy
         self.workers = max(1, workers)
+        self.memory_bytes = memory_bytes
         self._task = task
+        self._again_task = again
         self._pool: Any = None
 
     def _ensure_pool(self) -> Any:
@@ -74,7 +102,10 @@ class WorkerPool:
             # The server imports the parsers and extractors once; workers fork from it ready.
             context = worker_context()
             self._pool = ProcessPool(
-                max_workers=self.workers, context=context, initializer=_worker_started
+                max_workers=self.workers,
+                context=context,
+                initializer=_worker_started,
+                initargs=(self.memory_bytes,),
             )
         return self._pool
 
@@ -119,10 +150,23 @@ class WorkerPool:
         try:
             return cast(Derived, future.result()[0])
         except FutureTimeout:
-            return fallback(raw, "timed out; attachment text skipped")
+            reason = "timed out; only plain-text attachments indexed"
         except Exception as exc:
             log.warning("analysis worker failed: %s", type(exc).__name__)
-            return fallback(raw, f"worker failed ({type(exc).__name__})")
+            reason = f"worker failed ({type(exc).__name__}); only plain-text attachments indexed"
+        return self._again(raw, reason)
+
+    def _again(self, raw: bytes, reason: str) -> Derived:
+        """The second try of a message, in a worker under the same caps (see the module)."""
+        future = self._ensure_pool().schedule(
+            self._again_task, (raw, self.policy, reason), timeout=self.task_timeout(raw)
+        )
+        try:
+            return cast(Derived, future.result())
+        except FutureTimeout:
+            return headers_only(raw, f"{reason}; timed out again")
+        except Exception as exc:
+            return headers_only(raw, f"{reason}; failed again ({type(exc).__name__})")
 
     def close(self) -> None:
         """Stop the workers."""

@@ -23,9 +23,9 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
     seen: list[bytes] = []
     real = analysis.extract_text
 
-    def counting(data: bytes, kind: str) -> str:
+    def counting(data: bytes, kind: str, max_chars: int) -> str:
         seen.append(data)
-        return real(data, kind)
+        return real(data, kind, max_chars)
 
     monkeypatch.setattr(analysis, "extract_text", counting)
     return seen
@@ -55,7 +55,7 @@ def test_a_timed_out_attachment_is_not_tried_again_under_the_same_cap(
 ) -> None:
     tried: list[int] = []
 
-    def slow(data: bytes, kind: str) -> str:
+    def slow(data: bytes, kind: str, max_chars: int) -> str:
         tried.append(1)
         time.sleep(2)
         return "never"
@@ -67,7 +67,7 @@ def test_a_timed_out_attachment_is_not_tried_again_under_the_same_cap(
         text, problem = attachment_text(short, "minutes.txt", "text/plain", BIG, cache)
         assert text == "" and problem and "longer than" in problem
     assert len(tried) == 1
-    monkeypatch.setattr(analysis, "extract_text", lambda data, kind: "found")
+    monkeypatch.setattr(analysis, "extract_text", lambda data, kind, max_chars: "found")
     longer = ExtractionPolicy(DEFAULT_INDEXED_KINDS, 1 << 22, 10.0)
     assert attachment_text(longer, "minutes.txt", "text/plain", BIG, cache) == ("found", None)
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 from mailkeep.ingest.analyze import ExtractionPolicy, attachment_text
 from mailkeep.ingest.extract import DEFAULT_INDEXED_KINDS
 from mailkeep.ingest.workers import WorkerPool
 from tests.conftest import build_message
-from tests.unit.ingest.hostile import main_file_task, misbehaving_task
+from tests.unit.ingest.hostile import dying_again, main_file_task, misbehaving_task
 
 POLICY = ExtractionPolicy(DEFAULT_INDEXED_KINDS, 1 << 20, 0.2)
 
@@ -38,6 +39,16 @@ def test_hanging_and_crashing_messages_fall_back_to_headers_and_body() -> None:
         assert [d.subject for d in again] == ["Quarterly report 50", "Quarterly report 51"]
 
 
+def test_a_message_that_kills_every_worker_keeps_its_header_fields() -> None:
+    raws = [_marked(1, "crash"), build_message(2)]
+    with WorkerPool(POLICY, 1, misbehaving_task, again=dying_again) as pool:
+        crashed, fine = pool.derive(raws)
+    assert crashed.subject == "marked crash" and crashed.sender.startswith("Alice Example")
+    assert crashed.document.body == ""
+    assert any("failed again" in d and "header block" in d for d in crashed.defects)
+    assert fine.subject == "Quarterly report 2" and "falcon" in fine.document.body
+
+
 def test_attachment_caps_are_reported_not_raised() -> None:
     big = ExtractionPolicy(DEFAULT_INDEXED_KINDS, 10, 5.0)
     assert attachment_text(big, "a.txt", "text/plain", b"x" * 100) == (
@@ -45,6 +56,7 @@ def test_attachment_caps_are_reported_not_raised() -> None:
         "not indexed: larger than 10 bytes",
     )
     assert attachment_text(POLICY, "a.bin", "application/octet-stream", b"abc") == ("", None)
+    importlib.import_module("mailkeep.ingest.extract.pdf")  # its import is not extraction time
     text, problem = attachment_text(POLICY, "a.pdf", "application/pdf", b"%PDF-broken")
     assert text == "" and problem and problem.startswith("pdf:")
     slow = ExtractionPolicy(DEFAULT_INDEXED_KINDS, 1 << 30, 0.05)

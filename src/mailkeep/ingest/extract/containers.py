@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import resource
 import zipfile
 
 from mailkeep.ingest.extract.errors import ExtractionError
@@ -41,3 +42,15 @@ def open_zip(data: bytes, kind: str) -> zipfile.ZipFile:
 def check_zip(data: bytes, kind: str) -> None:
     """Run :func:`open_zip`'s checks for a library that opens the bytes itself."""
     open_zip(data, kind).close()
+
+
+def check_memory(kind: str, unpacked_bytes: int, factor: int) -> None:
+    """Refuse a document whose library would need more memory than this process may use:
+    about ``factor`` times the ``unpacked_bytes`` it parses. For libraries that abort the
+    process when an allocation fails (calamine, in Rust) instead of raising MemoryError, so
+    that the document fails alone and the worker lives on."""
+    limit, _hard = resource.getrlimit(resource.RLIMIT_DATA)
+    if limit != resource.RLIM_INFINITY and unpacked_bytes * factor > limit:
+        raise ExtractionError(
+            f"{kind}: not indexed: reading it needs more memory than a worker may use", kind=kind
+        )

@@ -51,8 +51,9 @@ def extract_text(data: bytes, kind: str, max_chars: int = 1_000_000) -> str:
     The result is whitespace-normalised and at most ``max_chars`` characters long; extraction
     stops early once that much text has been found; empty ``data`` yields ``""``. Raises
     :class:`ExtractionError` for an unsupported kind and for corrupt, encrypted or otherwise
-    unreadable input — never another exception, whatever the parsing library does (only a
-    negative ``max_chars``, a caller bug, raises ValueError).
+    unreadable input — never another exception, whatever the parsing library does, but
+    MemoryError (a process's memory cap reached: the caller says so) and ValueError for a
+    negative ``max_chars`` (a caller bug).
     """
     target = _EXTRACTORS.get(kind)
     if target is None:
@@ -72,7 +73,7 @@ def extract_text(data: bytes, kind: str, max_chars: int = 1_000_000) -> str:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             extractor(data, kind, sink)
-    except ExtractionError:
+    except (ExtractionError, MemoryError):
         raise
     except Exception as exc:
         raise ExtractionError(f"{kind}: {_reason(exc)}", kind=kind) from exc

@@ -7,6 +7,7 @@ import sys
 
 from selectolax.lexbor import LexborHTMLParser
 
+from mailkeep.ingest.extract.nesting import cap_nesting
 from mailkeep.ingest.extract.normalise import TextSink
 from mailkeep.ingest.extract.plain import canonical_encoding, decode_text
 
@@ -61,7 +62,8 @@ def _mark_structure(html: str) -> str:
 
 
 def _text_lines(html: str) -> list[str]:
-    """The visible text of ``html`` as lines (one per block element)."""
+    """The visible text of ``html`` as lines (one per block element); ``html`` must be
+    capped (:func:`cap_nesting`) first: the parser is quadratic in the depth of nesting."""
     tree = LexborHTMLParser(_mark_structure(html))
     tree.strip_tags(list(_SKIPPED - {"-comment"}))
     root = tree.root
@@ -72,22 +74,32 @@ def _text_lines(html: str) -> list[str]:
     return [line for line in (" ".join(part.split()) for part in text.split(_LINE)) if line]
 
 
-def _feed(html: str, sink: TextSink) -> None:
-    for line in _text_lines(html):
+def _feed(html: str, sink: TextSink) -> int:
+    """Feed the visible text of ``html`` into ``sink``; returns the tags :func:`cap_nesting`
+    flattened."""
+    capped, dropped = cap_nesting(html)
+    for line in _text_lines(capped):
         if sink.full:
-            return
+            break
         sink.add(line)
+    return dropped
 
 
 def html_to_text(html: str, *, max_chars: int | None = None) -> str:
     """The visible text of an HTML document, one line per block element.
 
-    Scripts, styles and the ``<head>`` are dropped, entities decoded, whitespace normalised.
+    Scripts, styles and the ``<head>`` are dropped, entities decoded, whitespace normalised;
+    elements nested deeper than :data:`~.nesting.MAX_DEPTH` are flattened (their text kept).
     ``max_chars`` (default: unlimited) caps the result length.
     """
+    return html_body_text(html, max_chars=max_chars)[0]
+
+
+def html_body_text(html: str, *, max_chars: int | None = None) -> tuple[str, int]:
+    """:func:`html_to_text` and how many tags deep nesting cost (0: none were flattened)."""
     sink = TextSink(sys.maxsize if max_chars is None else max_chars)
-    _feed(html, sink)
-    return sink.result()
+    dropped = _feed(html, sink)
+    return sink.result(), dropped
 
 
 def extract_html(data: bytes, kind: str, sink: TextSink) -> None:

@@ -7,7 +7,7 @@ import io
 
 from python_calamine import CalamineWorkbook
 
-from mailkeep.ingest.extract.containers import check_zip
+from mailkeep.ingest.extract.containers import check_memory, open_zip
 from mailkeep.ingest.extract.normalise import TextSink
 
 
@@ -26,9 +26,20 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+# calamine holds the shared strings and a sheet's cells at about this many times their XML.
+_CALAMINE_FACTOR = 4
+
+
+def _check(data: bytes, kind: str) -> None:
+    """The ZIP checks, and calamine's memory need against this process's cap."""
+    with open_zip(data, kind) as archive:
+        xml = sum(m.file_size for m in archive.infolist() if m.filename.lower().endswith(".xml"))
+    check_memory(kind, xml, _CALAMINE_FACTOR)
+
+
 def extract_xlsx(data: bytes, kind: str, sink: TextSink) -> None:
     """Feed each sheet's name and every row of cell values (one line per row) into ``sink``."""
-    check_zip(data, kind)
+    _check(data, kind)
     workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     try:
         for name in workbook.sheet_names:

@@ -67,8 +67,11 @@ def _pair(item: re.Match[str]) -> tuple[str, str]:
     return " ".join((item["words"] or "").split()), item["angle"]  # as the stdlib joins words
 
 
-def parse_addresses(values: Sequence[object], defects: Defects) -> tuple[Address, ...]:
-    """Parse one or more raw occurrences of an address header.
+def parse_addresses(
+    values: Sequence[object], defects: Defects, legacy: str | None = None
+) -> tuple[Address, ...]:
+    """Parse one or more raw occurrences of an address header (``legacy``: as for
+    :func:`decode_header`).
 
     The raw header is split into addresses *before* RFC 2047 decoding, as the RFC intends:
     decoding first would turn an encoded comma in a display name ("Doe, John") into a
@@ -85,6 +88,8 @@ def parse_addresses(values: Sequence[object], defects: Defects) -> tuple[Address
     for name, email in pairs[:MAX_ADDRESSES]:
         if not name and not email:
             continue
-        address = Address(decode_header(name, defects), decode_header(email, defects))
+        address = Address(
+            decode_header(name, defects, legacy), decode_header(email, defects, legacy)
+        )
         result.setdefault(address, None)
     return tuple(result)

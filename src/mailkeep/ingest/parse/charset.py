@@ -63,6 +63,10 @@ _CANDIDATES = [
 # samples (French cp1252 comes back as cp1257), and windows-1252 is by far the likeliest.
 _LATIN_GUESSES = frozenset({"cp1250", "cp1252", "cp1254", "cp1257", "iso8859_2", "latin_1"})
 
+# Among those, the code page whose reading leaves the fewest symbols inside words wins:
+# Polish in ISO-8859-2 read as cp1252 gives "Za¿ó³æ", read as ISO-8859-2 "Zażółć".
+_LATIN_ORDER = ("cp1252", "iso8859_2", "cp1250")
+_SYMBOL_IN_WORD = re.compile(r"(?<=[^\W\d_])[^\w\s\x00-\x7f](?=[^\W\d_])")
 _ISO2022_ESCAPE = re.compile(rb"\x1b(?:\$[@B(]|\([BJI]|\$\(D)")
 _DETECT_SAMPLE = 65_536
 
@@ -133,9 +137,21 @@ def guess_codec(data: bytes) -> str:
         best = charset_normalizer.from_bytes(sample, cp_isolation=_CANDIDATES).best()
     except Exception:  # detection is a heuristic: any internal failure means "no idea"
         best = None
-    if best is None or best.encoding in _LATIN_GUESSES:
+    if best is None:
         return "cp1252"
+    if best.encoding in _LATIN_GUESSES:
+        return _fewest_symbols_in_words(sample)
     return str(best.encoding)
+
+
+def _fewest_symbols_in_words(data: bytes) -> str:
+    """The Latin code page (cp1252 on ties) whose reading of ``data`` has the fewest
+    non-ASCII symbols between two letters: mojibake has them, real words do not."""
+    scores = {
+        codec: len(_SYMBOL_IN_WORD.findall(_try_decode(data, codec) or "\x00" * len(data)))
+        for codec in _LATIN_ORDER
+    }
+    return min(_LATIN_ORDER, key=lambda codec: scores[codec])
 
 
 def decode_guessing(data: bytes) -> tuple[str, str]:
@@ -177,16 +193,44 @@ def decode_text(data: bytes, label: str | None) -> tuple[str, str | None]:
     return text, f"{what}; guessed {used}"
 
 
-def decode_raw_header(data: bytes) -> tuple[str, str | None]:
-    """Decode unencoded 8-bit header bytes: UTF-8 if valid, else detected, else cp1252."""
+def decode_raw_header(data: bytes, legacy: str | None = None) -> tuple[str, str | None]:
+    """Decode unencoded 8-bit header bytes: UTF-8 if valid, else as ``legacy`` (the message's
+    :func:`legacy_header_codec`) when given, else detected, else cp1252."""
     if data.isascii():
         return data.decode("ascii"), None
     try:
         return data.decode("utf-8"), None
     except UnicodeDecodeError:
         pass
+    if legacy is not None:
+        text = _try_decode(data, legacy)
+        if text is not None:
+            return text, f"raw 8-bit header; charset guessed: {legacy}"
     text, used = decode_guessing(data)
     return text, f"raw 8-bit header; charset guessed: {used}"
+
+
+def legacy_header_codec(values: list[bytes], hints: list[str]) -> str | None:
+    """The one codec to read a message's undeclared 8-bit header bytes with (None: UTF-8 or
+    nothing to decide).
+
+    A single header value is too short to detect its charset reliably (a KOI8-R name of two
+    words reads as Hebrew), so all of a message's values are judged together: the first
+    charset declared by its text parts that reads every one of them, else detection on all
+    of them at once (the mailer that wrote the headers wrote them all in one charset).
+    """
+    legacy = [v for v in values if not v.isascii() and _try_decode(v, "utf-8") is None]
+    if not legacy:
+        return None
+    for hint in hints:
+        codec = resolve_charset(hint)
+        # UTF-8 was ruled out above; cp1252 reads any bytes (and "iso-8859-1" is many a
+        # mailer's label for whatever it sends), so it proves nothing as a hint.
+        if codec is None or codec.startswith("utf") or codec == "cp1252":
+            continue
+        if all(_try_decode(v, codec) is not None for v in legacy):
+            return codec
+    return guess_codec(b"\n".join(legacy))
 
 
 def _ascii_label(label: str | None) -> bool:

@@ -19,6 +19,11 @@ irregular:
   after a delimiter (the stdlib swallows it);
 - ``message/delivery-status``; nesting deeper than :data:`MAX_DEPTH`.
 
+With ``cut_deep=True`` (for messages the stdlib cannot parse at all, because its recursive
+parser overflows on thousands of levels) parts nested deeper than :data:`MAX_DEPTH` are not
+read: such a part keeps its header fields and gets an empty payload, so everything above it
+can still be indexed.
+
 Any unexpected error inside the parser becomes :class:`GiveUp` too, so it raises nothing else.
 """
 
@@ -44,13 +49,14 @@ class GiveUp(Exception):  # noqa: N818 - it is an outcome, not an error
     """The message is not regular enough for the fast path: parse it with the stdlib."""
 
 
-def parse_bytes(raw: bytes) -> Message:
-    """The stdlib's ``compat32`` tree for ``raw``, or :class:`GiveUp` when not sure of it."""
+def parse_bytes(raw: bytes, *, cut_deep: bool = False) -> Message:
+    """The stdlib's ``compat32`` tree for ``raw``, or :class:`GiveUp` when not sure of it
+    (``cut_deep``: parts deeper than :data:`MAX_DEPTH` are left empty instead)."""
     text = raw.decode("ascii", "surrogateescape")
     if "\r" in text and text.count("\r") != text.count("\r\n"):
         raise GiveUp("lone CR line end")
     try:
-        return _parse_entity(text, 0, len(text), "text/plain", 0, trim=False)
+        return _parse_entity(text, 0, len(text), "text/plain", 0, trim=False, cut_deep=cut_deep)
     except GiveUp:
         raise
     except Exception as exc:  # never let a surprise escape: the stdlib will decide
@@ -58,7 +64,7 @@ def parse_bytes(raw: bytes) -> Message:
 
 
 def _parse_entity(
-    text: str, start: int, end: int, default_type: str, depth: int, *, trim: bool
+    text: str, start: int, end: int, default_type: str, depth: int, *, trim: bool, cut_deep: bool
 ) -> Message:
     """One message or part from ``text[start:end]``.
 
@@ -67,20 +73,26 @@ def _parse_entity(
     itself if it is a leaf or a multipart (payload or epilogue), else the innermost message
     of a message/* chain.
     """
-    if depth > MAX_DEPTH:
+    if depth > MAX_DEPTH and not cut_deep:
         raise GiveUp("nested too deeply")
     msg = Message()
     if default_type != "text/plain":
         msg.set_default_type(default_type)
     body = _read_headers(msg, text, start, end)
+    if depth > MAX_DEPTH:
+        msg.set_payload("")  # cut here: what lies deeper is not read
+        return msg
     content_type = msg.get_content_type()
     maintype = content_type.split("/")[0]
     if content_type == "message/delivery-status":
         raise GiveUp("message/delivery-status")
     if maintype == "message":
-        msg.attach(_parse_entity(text, body, end, "text/plain", depth + 1, trim=trim))
+        inner = _parse_entity(
+            text, body, end, "text/plain", depth + 1, trim=trim, cut_deep=cut_deep
+        )
+        msg.attach(inner)
     elif maintype == "multipart":
-        _read_multipart(msg, content_type, text, body, end, depth, trim=trim)
+        _read_multipart(msg, content_type, text, body, end, depth, trim=trim, cut_deep=cut_deep)
     else:
         if trim:
             end = _without_line_end(text, body, end)
@@ -141,7 +153,15 @@ def _header_trouble(start: str) -> str:
 
 
 def _read_multipart(
-    msg: Message, content_type: str, text: str, start: int, end: int, depth: int, *, trim: bool
+    msg: Message,
+    content_type: str,
+    text: str,
+    start: int,
+    end: int,
+    depth: int,
+    *,
+    trim: bool,
+    cut_deep: bool,
 ) -> None:
     boundary = msg.get_boundary()
     if not boundary or "\n" in boundary or "\r" in boundary:
@@ -160,7 +180,10 @@ def _read_multipart(
             if close:  # the feedparser would swallow this close delimiter
                 raise GiveUp("close delimiter right after a delimiter")
             continue  # the feedparser makes no part between adjacent delimiters
-        msg.attach(_parse_entity(text, part_start, part_end, child_type, depth + 1, trim=True))
+        part = _parse_entity(
+            text, part_start, part_end, child_type, depth + 1, trim=True, cut_deep=cut_deep
+        )
+        msg.attach(part)
     epilogue_start = delimiters[-1][1]
     if not trim:
         msg.epilogue = text[epilogue_start:end]

@@ -85,24 +85,25 @@ def _split_words(raw: bytes, defects: Defects) -> list[tuple[str | None, bytes]]
     return runs
 
 
-def decode_header(value: object, defects: Defects) -> str:
-    """Decode a raw header value to clean single-line text (RFC 2047 and raw 8-bit)."""
+def decode_header(value: object, defects: Defects, legacy: str | None = None) -> str:
+    """Decode a raw header value to clean single-line text (RFC 2047 and raw 8-bit; ``legacy``
+    is the codec for undeclared 8-bit bytes that are not UTF-8, None to detect per value)."""
     if type(value) is str and value.isascii() and value.isprintable() and "=?" not in value:
         return value.strip()  # the common case: nothing to unfold, decode or clean
-    return _decode_header_general(value, defects)
+    return _decode_header_general(value, defects, legacy)
 
 
-def _decode_header_general(value: object, defects: Defects) -> str:
+def _decode_header_general(value: object, defects: Defects, legacy: str | None = None) -> str:
     """:func:`decode_header` for any value (folded, encoded words, 8-bit, control chars)."""
     raw = _FOLD.sub(b"", raw_bytes(value))
     if b"=?" not in raw:
-        text, problem = decode_raw_header(raw)
+        text, problem = decode_raw_header(raw, legacy)
         defects.add(problem)
         return clean_text(text)
     pieces: list[str] = []
     for charset, data in _split_words(raw, defects):
         if charset is None:
-            text, problem = decode_raw_header(data)
+            text, problem = decode_raw_header(data, legacy)
         else:
             text, problem = decode_text(data, charset)
             if problem:

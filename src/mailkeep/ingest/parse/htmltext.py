@@ -10,8 +10,7 @@ from collections.abc import Callable
 
 from mailkeep.ingest.parse.defects import Defects
 
-_EXTRACT_MODULE = "mailkeep.ingest.extract"
-_EXTRACT_FUNCTION = "html_to_text"
+_EXTRACT_MODULE_FUNCTION = ("mailkeep.ingest.extract.markup", "html_body_text")
 
 # "[^<>]*" (not "[^>]*") keeps matching linear when the text holds many unclosed "<".
 _BLOCK_TAG = re.compile(r"<(?:br|p|div|tr|li|h[1-6]|table|blockquote)\b[^<>]*>", re.IGNORECASE)
@@ -50,20 +49,25 @@ def strip_tags(markup: str) -> str:
 
 
 @functools.cache
-def _converter() -> Callable[[str], str]:
-    """The extractor's html_to_text, resolved once per process (it is written separately)."""
+def _converter() -> Callable[[str], tuple[str, int]]:
+    """The extractor's HTML converter, resolved once per process (it is written separately);
+    it returns the text and how many tags deep nesting cost."""
+    module_name, function_name = _EXTRACT_MODULE_FUNCTION
     try:
-        module = importlib.import_module(_EXTRACT_MODULE)
-        function: Callable[[str], str] = getattr(module, _EXTRACT_FUNCTION)
+        module = importlib.import_module(module_name)
+        function: Callable[[str], tuple[str, int]] = getattr(module, function_name)
     except (ImportError, AttributeError):
-        return strip_tags
+        return lambda markup: (strip_tags(markup), 0)  # linear: no tree is built
     return function
 
 
 def html_to_text(markup: str, defects: Defects) -> str:
     """Convert an HTML body to searchable text; never raises."""
     try:
-        return _converter()(markup)
+        text, dropped = _converter()(markup)
     except Exception as exc:  # a converter bug must not lose the message
         defects.add_exception("html conversion failed", exc)
         return strip_tags(markup)
+    if dropped:
+        defects.add("HTML nested too deeply; the deepest markup flattened")
+    return text

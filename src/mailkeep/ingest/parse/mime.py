@@ -32,7 +32,13 @@ FAST_PATH = True
 """Try :mod:`.fastmime` before the stdlib parser (tests turn it off to compare the two)."""
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 
-__all__ = ["DEFAULT_MAX_BODY_CHARS", "AttachmentTextFn", "parse_message"]
+__all__ = [
+    "DEFAULT_MAX_BODY_CHARS",
+    "AttachmentTextFn",
+    "message_tree",
+    "parse_headers",
+    "parse_message",
+]
 
 
 def parse_message(
@@ -61,7 +67,7 @@ def parse_message(
 def _parse_full(
     raw: bytes, callback: AttachmentTextFn | None, max_chars: int, defects: Defects
 ) -> ParsedMessage:
-    msg = _message_tree(raw)
+    msg = message_tree(raw, defects)
     envelope = read_envelope(msg, defects, top=True)
     walker = Walker(callback, max_chars, defects)
     try:
@@ -75,14 +81,35 @@ def _parse_full(
     return _build(envelope, walker.text(), tuple(walker.attachments), defects)
 
 
-def _message_tree(raw: bytes) -> Message:
-    """The stdlib's compat32 tree: from the fast parser when it is sure, else the stdlib's."""
+def message_tree(raw: bytes, defects: Defects) -> Message:
+    """The stdlib's compat32 tree: from the fast parser when it is sure, else the stdlib's.
+
+    The stdlib's parser recurses once per nesting level and overflows on a few hundred; such
+    a message gets the fast parser's tree cut below :data:`fastmime.MAX_DEPTH` (a defect says
+    so), so its headers and upper parts stay readable and searchable. Never raises
+    RecursionError: when even that fails, the tree is the header block over one opaque body.
+    """
     if FAST_PATH:
         try:
             return fastmime.parse_bytes(raw)
         except fastmime.GiveUp:
             pass
-    return BytesParser(policy=compat32).parsebytes(raw)
+    try:
+        return BytesParser(policy=compat32).parsebytes(raw)
+    except RecursionError:
+        pass
+    try:
+        tree = fastmime.parse_bytes(raw, cut_deep=True)
+        defects.add(f"MIME nesting deeper than {fastmime.MAX_DEPTH} levels; deeper parts skipped")
+    except fastmime.GiveUp:
+        tree = BytesParser(policy=compat32).parsebytes(raw, headersonly=True)
+        defects.add("MIME nesting too deep to read; body not analysed")
+    return tree
+
+
+def parse_headers(raw: bytes) -> ParsedMessage:
+    """Only the header block of ``raw`` (work linear in its size); never raises."""
+    return _parse_headers_only(raw, Defects())
 
 
 def _parse_headers_only(raw: object, defects: Defects) -> ParsedMessage:

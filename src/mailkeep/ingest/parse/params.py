@@ -84,3 +84,14 @@ def header_params(part: Message, header: str) -> dict[str, ParamValue]:
         else:
             result.setdefault(name, unquote(decoded))
     return result
+
+
+def part_charset(part: Message) -> str | None:
+    """The declared ``charset`` parameter of a part, if any."""
+    try:
+        value = header_params(part, "content-type").get("charset")
+    except Exception:  # a mangled Content-Type declares nothing usable
+        return None
+    if isinstance(value, tuple):
+        value = value[2]
+    return value or None

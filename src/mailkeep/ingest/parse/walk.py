@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from email.message import Message
 from typing import TYPE_CHECKING
 
-from mailkeep.ingest.parse.charset import decode_text
+from mailkeep.ingest.parse.charset import decode_raw_header, decode_text
 from mailkeep.ingest.parse.defects import Defects
 from mailkeep.ingest.parse.envelope import read_envelope
 from mailkeep.ingest.parse.headers import clean_text, decode_header
 from mailkeep.ingest.parse.htmltext import html_to_text
 from mailkeep.ingest.parse.model import Attachment
-from mailkeep.ingest.parse.params import header_params
+from mailkeep.ingest.parse.params import header_params, part_charset
 from mailkeep.ingest.parse.tnef import attachment_with_text, is_tnef, read_tnef
 
 if TYPE_CHECKING:
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 # Real mail nests a few levels; hostile mail nests thousands (each level costs a frame).
 MAX_DEPTH = 40
+HTML_MARKUP_PER_CHAR = 4
 BODY_TYPES = frozenset({"text/plain", "text/html", "text/enriched", "text/rfc822-headers"})
 NESTED_TYPES = frozenset({"message/rfc822", "message/global", "message/news"})
 STATUS_TYPES = frozenset(
@@ -84,17 +85,6 @@ def part_filename(part: Message, defects: Defects) -> str:
             if name:
                 return name
     return ""
-
-
-def part_charset(part: Message) -> str | None:
-    """The declared ``charset`` parameter of a part, if any."""
-    try:
-        value = header_params(part, "content-type").get("charset")
-    except Exception:  # a mangled Content-Type declares nothing usable
-        return None
-    if isinstance(value, tuple):
-        value = value[2]
-    return value or None
 
 
 def _disposition(part: Message) -> str:
@@ -210,6 +200,12 @@ class Walker:
         text, problem = decode_text(data, part_charset(part))
         self.defects.add(problem)
         if ctype == "text/html":
+            # Markup holds a few times its text; converting more than enough markup for the
+            # text cap costs memory and time for text that would be cut anyway.
+            markup_cap = self.max_chars * HTML_MARKUP_PER_CHAR
+            if len(text) > markup_cap:
+                text = text[:markup_cap]
+                self.defects.add(f"HTML body larger than {markup_cap} characters; rest not indexed")
             text = html_to_text(text, self.defects)
         self.add_text(text)
 
@@ -225,12 +221,16 @@ class Walker:
         """Delivery/disposition reports: their fields (recipient, status) as text."""
         if not body or self.full:
             return
-        lines = [
-            f"{name}: {decode_header(value, self.defects)}"
-            for block in blocks
-            if isinstance(block, Message)
-            for name, value in block.raw_items()
-        ]
+        lines: list[str] = []
+        for block in blocks:
+            if not isinstance(block, Message):
+                continue
+            lines.extend(f"{n}: {decode_header(v, self.defects)}" for n, v in block.raw_items())
+            rest = b"" if block.is_multipart() else payload_bytes(block, self.defects)
+            if rest.strip():
+                # the stdlib reads global reports (RFC 6533) as one message: the recipient
+                # blocks are its body
+                lines.append(decode_raw_header(rest)[0])
         self.add_text("\n".join(lines))
 
     def _nested(self, part: Message, payload: Sequence[object], depth: int, body: bool) -> None:

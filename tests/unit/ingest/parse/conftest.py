@@ -13,22 +13,23 @@ from email.message import Message
 import pytest
 
 from mailkeep.ingest.parse import fastmime, mime
+from mailkeep.ingest.parse.defects import Defects
 
 from .trees import stdlib_tree, tree_difference
 
 
 @pytest.fixture(autouse=True)
 def _fast_tree_equals_stdlib_tree(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    original = mime._message_tree
+    original = mime.message_tree
 
-    def checked(raw: bytes) -> Message:
+    def checked(raw: bytes, defects: Defects) -> Message:
         try:
             fast = fastmime.parse_bytes(raw)
         except fastmime.GiveUp:
-            return original(raw)
+            return original(raw, defects)
         difference = tree_difference(fast, stdlib_tree(raw))
         assert difference is None, f"fast MIME tree differs for {raw[:300]!r}: {difference}"
-        return original(raw)
+        return original(raw, defects)
 
-    monkeypatch.setattr(mime, "_message_tree", checked)
+    monkeypatch.setattr(mime, "message_tree", checked)
     yield

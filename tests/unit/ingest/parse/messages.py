@@ -105,3 +105,27 @@ def winmail_dat(body: bytes, files: list[tuple[bytes, bytes]]) -> bytes:
         out += _tnef_object(2, 0x8010, 0x0001, name + b"\x00")  # attAttachTitle
         out += _tnef_object(2, 0x800F, 0x0006, data)  # attAttachData
     return out
+
+
+# (charset, subject, From display name, a subject word and a name word to search for, body
+# charset declaration or None): mail as old mailers wrote it, 8-bit headers undeclared.
+LEGACY_HEADERS = [
+    ("koi8_r", "Отчёт о продажах за квартал", "Иван Петров", "продажах", "Петров", None),
+    ("cp1251", "Счёт на оплату поставки", "Мария Сидорова", "оплату", "Сидорова", None),
+    ("shift_jis", "会議の議事録について", "山田太郎", "議事録", "山田太郎", None),
+    ("iso8859_2", "Zażółć gęślą jaźń raport", "Łukasz Żółkiewski", "gęślą", "Żółkiewski",
+     "iso-8859-2"),
+]  # fmt: skip
+
+
+def legacy_header_message(charset: str, subject: str, name: str, declared: str | None) -> bytes:
+    """A message with raw ``charset`` bytes in Subject and From and no RFC 2047 anywhere."""
+    content_type = f"Content-Type: text/plain; charset={declared}\r\n" if declared else ""
+    return (
+        b"From: " + name.encode(charset) + b" <sender@example.net>\r\n"
+        b"To: alice@example.com\r\nSubject: " + subject.encode(charset) + b"\r\n"
+        b"Date: Tue, 02 Jul 2024 09:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+        + content_type.encode()
+        + b"\r\n"
+        + f"{charset} body text\r\n".encode(charset)
+    )

@@ -17,7 +17,7 @@ from mailkeep.access.permissions import Principal
 from mailkeep.access.web.context import WebContext, web
 from mailkeep.access.web.guard import client_address, local_path, visit
 from mailkeep.access.web.mailview import MailView, parse_view, part_bytes
-from mailkeep.access.web.sanitize import has_remote_images, sanitize_html
+from mailkeep.access.web.sanitize import SafeHtml, SanitizedCache, safe_html
 from mailkeep.errors import ConflictError, NotFoundError
 from mailkeep.store.catalog.base import EntryRow
 
@@ -27,6 +27,9 @@ _FRAME_CSP = (
     "sandbox allow-popups allow-popups-to-escape-sandbox; frame-ancestors 'self'; "
     "base-uri 'none'; form-action 'none'"
 )
+# Sanitised bodies by message content hash: the page and its frame sanitise once, and a
+# message opened again (by anyone who may read it: access is checked first) costs nothing.
+_SANITIZED = SanitizedCache()
 _DOWNLOAD_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; sandbox",
     "X-Content-Type-Options": "nosniff",
@@ -54,23 +57,33 @@ def _attachment_disposition(filename: str) -> str:
     return f"attachment; filename=\"{fallback or 'download'}\"; filename*=UTF-8''{quote(filename)}"
 
 
+def _safe_body(entry: EntryRow, raw: bytes, view: MailView) -> SafeHtml:
+    """The sanitised HTML body of a message (cached by its content hash)."""
+
+    def inline_image(cid: str) -> tuple[str, bytes] | None:
+        info = view.inline_images.get(cid)
+        return None if info is None else part_bytes(raw, info.index)
+
+    return _SANITIZED.get_or_make(entry.sha256, lambda: safe_html(view.html or "", inline_image))
+
+
 def _view(
     context: WebContext, principal: Principal, message_id: str, address: str
-) -> tuple[EntryRow, MailView, bool]:
+) -> tuple[EntryRow, MailView, SafeHtml | None]:
     entry, raw = _load(context, principal, message_id)
     view = parse_view(raw)
-    remote = view.html is not None and has_remote_images(sanitize_html(view.html, lambda _c: None))
+    body = None if view.html is None else _safe_body(entry, raw, view)
     context.runtime.audit.record(
         "message.viewed", principal.user.name, address, message_id, archive=entry.archive
     )
-    return entry, view, remote
+    return entry, view, body
 
 
 async def message_page(request: Request) -> Response:
     current = await visit(request)
     context = web(request)
     message_id = request.path_params["id"]
-    entry, view, remote = await run_in_threadpool(
+    entry, view, body = await run_in_threadpool(
         _view, context, current.principal, message_id, client_address(request)
     )
     return context.render(
@@ -79,21 +92,17 @@ async def message_page(request: Request) -> Response:
         id=message_id,
         entry=entry,
         view=view,
-        remote_images=remote,
+        remote_images=body is not None and body.remote_images,
+        flattened=body is not None and body.flattened,
+        truncated=body is not None and body.truncated,
         images=request.query_params.get("images") == "1",
         back=local_path(request.query_params.get("back", "/")),
     )
 
 
 def _body_html(context: WebContext, principal: Principal, message_id: str) -> str:
-    _entry, raw = _load(context, principal, message_id)
-    view = parse_view(raw)
-
-    def inline_image(cid: str) -> tuple[str, bytes] | None:
-        info = view.inline_images.get(cid)
-        return None if info is None else part_bytes(raw, info.index)
-
-    return sanitize_html(view.html or "", inline_image)
+    entry, raw = _load(context, principal, message_id)
+    return _safe_body(entry, raw, parse_view(raw)).html
 
 
 async def message_body(request: Request) -> Response:
