@@ -24,6 +24,7 @@ class Setting:
     help: str
     minimum: float | None = None
     secret: bool = False  # sealed with the master key in the database; never shown
+    choices: tuple[str, ...] = ()  # the only values a str setting may take, when given
 
     def parse(self, text: str) -> Any:
         """Validate and convert a value given as text."""
@@ -39,6 +40,9 @@ class Setting:
             ) from exc
         if self.minimum is not None and value < self.minimum:
             raise InvalidInputError(f"Setting {self.name} must be at least {self.minimum}.")
+        if self.choices and value not in self.choices:
+            allowed = " or ".join(self.choices)
+            raise InvalidInputError(f"Setting {self.name} must be {allowed}, not {text!r}.")
         return value
 
     def render(self, value: Any) -> str:
@@ -122,6 +126,21 @@ _ALL = (
     Setting("web.http_port", int, 8461, "HTTP port of web access (0: off).", minimum=0),
     Setting("web.https_port", int, 8462, "HTTPS port of web access (0: off).", minimum=0),
     Setting(
+        "web.http_mode",
+        str,
+        "redirect",
+        "What the HTTP port of web access does: redirect (browsers to HTTPS; /healthz still "
+        "answers) or serve (web access over plain HTTP, for a reverse proxy that terminates TLS).",
+        choices=("redirect", "serve"),
+    ),
+    Setting(
+        "web.hsts_max_age_seconds",
+        int,
+        365 * 24 * 3600,
+        "max-age of the Strict-Transport-Security header on HTTPS responses (0: not sent).",
+        minimum=0,
+    ),
+    Setting(
         "web.tls_cert",
         str,
         "",
@@ -147,7 +166,9 @@ _ALL = (
         "web.login_failures_per_account",
         int,
         5,
-        "Failed logons per user name within 15 minutes before further attempts are refused.",
+        "Failed logons of one user name from one client address within 15 minutes before "
+        "further attempts from there are refused; past this many failures from anywhere, "
+        "attempts on the name are delayed (never refused).",
         minimum=1,
     ),
     Setting(
@@ -156,6 +177,14 @@ _ALL = (
         20,
         "Failed logons per client address within 15 minutes before further attempts are refused.",
         minimum=1,
+    ),
+    Setting(
+        "web.login_delay_max_seconds",
+        float,
+        10.0,
+        "Longest wait before a logon of a user name that failed too often from anywhere (the "
+        "wait doubles with each further failure, starting at one second).",
+        minimum=0,
     ),
     Setting(
         "api.bind",

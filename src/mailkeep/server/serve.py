@@ -1,7 +1,8 @@
 """``mailkeep serve``: every listener in one process, one event loop, one shutdown.
 
-Web access listens on HTTP (8461) and HTTPS (8462) by default, the administration API on HTTPS
-(8463); a port of 0 turns a listener off.
+Web access listens on HTTPS (8462) and on HTTP (8461), which redirects browsers to HTTPS unless
+``web.http_mode`` is ``serve``; the administration API on HTTPS (8463); a port of 0 turns a
+listener off. HTTPS responses carry HSTS (``web.hsts_max_age_seconds``).
 SIGTERM or SIGINT stops accepting connections, lets requests in flight finish, then closes the
 archive stores cleanly (indexes flushed), so a restart loses nothing.
 """
@@ -21,6 +22,7 @@ from starlette.types import ASGIApp
 from mailkeep.access.api.operations import OperationBoard
 from mailkeep.runtime import Runtime
 from mailkeep.server.tls import CertificatePair, resolve_certificate
+from mailkeep.server.transport import RedirectToHttps, StrictTransportSecurity
 
 log = logging.getLogger("mailkeep.server")
 
@@ -89,12 +91,14 @@ def _servers(
 
     servers, boards = [], []
     pair = certificate_for(runtime) if listeners.https_port or listeners.api_https_port else None
+    secure = _Secure(pair, runtime.setting("web.hsts_max_age_seconds"))
     if listeners.http_port or listeners.https_port:
         app = create_app(runtime)
         if listeners.http_port:
-            servers.append(_Listener(_config(app, listeners.bind, listeners.http_port, None)))
+            plain = _plain_web(app, runtime.setting("web.http_mode"), listeners.https_port)
+            servers.append(_Listener(_config(plain, listeners.bind, listeners.http_port, None)))
         if listeners.https_port:
-            servers.append(_Listener(_config(app, listeners.bind, listeners.https_port, pair)))
+            servers.append(secure.listener(app, listeners.bind, listeners.https_port))
     if listeners.api_http_port or listeners.api_https_port:
         api = create_api_app(runtime)
         boards.append(api.state.api.board)
@@ -102,8 +106,35 @@ def _servers(
         if listeners.api_http_port:
             servers.append(_Listener(_config(api, bind, listeners.api_http_port, None)))
         if listeners.api_https_port:
-            servers.append(_Listener(_config(api, bind, listeners.api_https_port, pair)))
+            servers.append(secure.listener(api, bind, listeners.api_https_port))
     return servers, boards
+
+
+def _plain_web(app: ASGIApp, mode: str, https_port: int) -> ASGIApp:
+    """The web application as the plain HTTP listener serves it: redirected to HTTPS unless
+    ``web.http_mode`` is ``serve`` (behind a reverse proxy) or there is no HTTPS listener."""
+    if mode == "serve":
+        return app
+    if not https_port:
+        log.warning(
+            "web access over plain HTTP only: HTTPS is off, so there is nothing to redirect to",
+            extra={"fields": {"event": "server.http_only"}},
+        )
+        return app
+    return RedirectToHttps(app, https_port)
+
+
+@dataclass(frozen=True)
+class _Secure:
+    """How HTTPS listeners are made: the certificate, and HSTS on every response."""
+
+    pair: CertificatePair | None
+    hsts_max_age: int
+
+    def listener(self, app: ASGIApp, host: str, port: int) -> _Listener:
+        if self.hsts_max_age:
+            app = StrictTransportSecurity(app, self.hsts_max_age)
+        return _Listener(_config(app, host, port, self.pair))
 
 
 async def _stop_background_work(boards: list[OperationBoard]) -> None:

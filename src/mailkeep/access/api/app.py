@@ -81,17 +81,12 @@ async def _administrator(request: Request) -> UserInfo | Response:
     address = _address(request)
     header = request.headers.get("authorization")
 
-    def check() -> UserInfo | str:
-        outcome = context.authenticator.check(header, address)
-        if outcome.refusal or outcome.user is None:
-            return outcome.refusal
-        context.note_session(outcome.user, address, request.headers.get("user-agent", ""))
+    outcome = await context.authenticator.check(header, address)
+    if not outcome.refusal and outcome.user is not None:
+        agent = request.headers.get("user-agent", "")
+        await run_in_threadpool(context.note_session, outcome.user, address, agent)
         return outcome.user
-
-    checked = await run_in_threadpool(check)
-    if isinstance(checked, UserInfo):
-        return checked
-    status, message = _REFUSALS[checked]
+    status, message = _REFUSALS[outcome.refusal]
     headers = {"WWW-Authenticate": CHALLENGE} if status == 401 else None
     return json_response(envelope("failed", error=message), status, headers)
 

@@ -14,7 +14,7 @@ from starlette.responses import HTMLResponse
 from mailkeep.access.browse import CachedCounts
 from mailkeep.access.web.sessions import SessionStore
 from mailkeep.access.web.tasks import TaskBoard
-from mailkeep.access.web.throttle import LoginThrottle
+from mailkeep.access.web.throttle import LoginThrottle, shared_throttle
 from mailkeep.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -59,12 +59,7 @@ class WebContext:
     @classmethod
     def create(cls, runtime: Runtime) -> WebContext:
         idle = timedelta(minutes=runtime.setting("web.session_idle_minutes"))
-        throttle = LoginThrottle(
-            lambda: (
-                runtime.setting("web.login_failures_per_account"),
-                runtime.setting("web.login_failures_per_address"),
-            )
-        )
+        throttle = shared_throttle(runtime)
         sessions = SessionStore(runtime.sessions, idle)
         return cls(runtime, sessions, throttle, CachedCounts(runtime.stores), runtime.jobs)
 
