@@ -26,8 +26,10 @@ from mailkeep.access.api.envelope import envelope, json_response, operation_enve
 from mailkeep.access.api.openapi import openapi_document
 from mailkeep.access.api.operations import OperationBoard
 from mailkeep.access.api.registry import CommandRegistry
+from mailkeep.access.numbers import parse_number
 from mailkeep.access.web.app import SecurityHeaders
 from mailkeep.access.web.sessions import SessionStore
+from mailkeep.errors import InvalidInputError
 from mailkeep.master.users import UserInfo
 from mailkeep.metrics import exposition, store_registry
 from mailkeep.runtime import Runtime
@@ -119,11 +121,9 @@ async def get_metadata(request: Request) -> Response:
     return json_response(_context(request).dispatcher.registry.metadata())
 
 
-def _int(value: str | None, default: int) -> int:
-    try:
-        return int(value) if value not in (None, "") else default
-    except ValueError:
-        return default
+def _int(value: str | None, name: str) -> int:
+    """A number argument (absent: 0), parsed like every other number (400 when malformed)."""
+    return parse_number(value, name) if value else 0
 
 
 async def get_status(request: Request) -> Response:
@@ -132,11 +132,14 @@ async def get_status(request: Request) -> Response:
         return admin
     context = _context(request)
     given = await _fields(request)
+    try:
+        known = _int(given.get("lastKnownStatusVersion"), "lastKnownStatusVersion")
+        timeout_ms = _int(given.get("millisecondsTimeout"), "millisecondsTimeout")
+    except InvalidInputError as exc:
+        return json_response(envelope("failed", error=exc.message), 400)
     operation = context.board.get(given.get("token", ""))
     if operation is None:
         return json_response(envelope("failed", error="Unknown or expired token."), 404)
-    known = _int(given.get("lastKnownStatusVersion"), 0)
-    timeout_ms = _int(given.get("millisecondsTimeout"), 0)
     await context.board.wait(operation, known, timeout_ms / 1000)
     return json_response(operation_envelope(operation))
 

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from mailkeep.access.numbers import parse_number
 from mailkeep.access.permissions import AccessDeniedError, Principal, known_archives
 from mailkeep.access.search import SearchResult, search
 from mailkeep.access.web.context import WebContext, web
@@ -20,6 +21,7 @@ from mailkeep.errors import MailkeepError
 from mailkeep.index.model import SORT_ORDERS
 
 PAGE_SIZE = 50
+MAX_PAGE = 100_000  # 5 million results deep: beyond, nobody pages
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 FILTER_FIELDS = ("from", "to", "subject")
 
@@ -39,13 +41,13 @@ class ListRequest:
     def parse(cls, params: Any, default_archive: str) -> ListRequest:
         filters = {k: str(params.get(k, "")).strip() for k in (*FILTER_FIELDS, "after", "before")}
         filters["has"] = "1" if params.get("has") else ""
-        page = str(params.get("page", "1"))
+        page = str(params.get("page", "")) or "1"
         return cls(
             archive=str(params.get("archive", default_archive)),
             folder=str(params.get("folder", "")).strip("/"),
             q=str(params.get("q", "")).strip(),
             filters={k: v for k, v in filters.items() if v},
-            page=max(1, int(page)) if page.isdigit() else 1,
+            page=parse_number(page, "page", 1, MAX_PAGE),
             sort=str(params.get("sort")) if params.get("sort") in SORT_ORDERS else "date",
         )
 
