@@ -20,6 +20,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from mailkeep.access.api.operations import OperationBoard
+from mailkeep.access.web.spool import sweep_uploads
 from mailkeep.runtime import Runtime
 from mailkeep.server.tls import CertificatePair, resolve_certificate
 from mailkeep.server.transport import RedirectToHttps, StrictTransportSecurity
@@ -167,6 +168,7 @@ async def serve(runtime: Runtime, listeners: Listeners) -> None:
     servers, boards = _servers(runtime, listeners)
     if not servers:
         raise SystemExit("Every listener is turned off (all ports are 0); nothing to serve.")
+    await asyncio.to_thread(sweep_uploads, runtime.data_dir / "uploads")  # left by a crash
     scheduler = Scheduler(runtime.jobs)
     loop = asyncio.get_running_loop()
 

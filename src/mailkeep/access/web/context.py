@@ -13,6 +13,7 @@ from starlette.responses import HTMLResponse
 
 from mailkeep.access.browse import CachedCounts
 from mailkeep.access.web.sessions import SessionStore
+from mailkeep.access.web.spool import UploadSpool
 from mailkeep.access.web.tasks import TaskBoard
 from mailkeep.access.web.throttle import LoginThrottle, shared_throttle
 from mailkeep.runtime import Runtime
@@ -53,6 +54,7 @@ class WebContext:
     throttle: LoginThrottle
     counts: CachedCounts
     jobs: JobRunner
+    uploads: UploadSpool
     tasks: TaskBoard = field(default_factory=TaskBoard)
     templates: Environment = field(default_factory=_environment)
 
@@ -61,7 +63,9 @@ class WebContext:
         idle = timedelta(minutes=runtime.setting("web.session_idle_minutes"))
         throttle = shared_throttle(runtime)
         sessions = SessionStore(runtime.sessions, idle)
-        return cls(runtime, sessions, throttle, CachedCounts(runtime.stores), runtime.jobs)
+        uploads = UploadSpool(runtime.data_dir / "uploads")
+        counts = CachedCounts(runtime.stores)
+        return cls(runtime, sessions, throttle, counts, runtime.jobs, uploads)
 
     def render(
         self, request: Request, template: str, status: int = 200, **values: Any
