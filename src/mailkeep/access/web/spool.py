@@ -15,9 +15,9 @@ import os
 import shutil
 import tempfile
 import threading
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 log = logging.getLogger("mailkeep.web.uploads")
 LOCK_NAME = ".lock"
@@ -37,7 +37,6 @@ class UploadSpool:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._folder: Path | None = None
-        self._lock_file: IO[bytes] | None = None
         self._guard = threading.Lock()
 
     def _own_folder(self) -> Path:
@@ -45,9 +44,11 @@ class UploadSpool:
             if self._folder is None:
                 self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
                 folder = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=self.root))
-                lock = (folder / LOCK_NAME).open("wb")
+                lock = os.open(folder / LOCK_NAME, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # new folder: always free
-                self._folder, self._lock_file = folder, lock
+                # Held while the spool lives (the process, for a server); freed with it.
+                weakref.finalize(self, os.close, lock)
+                self._folder = folder
             return self._folder
 
     def new_file(self) -> tuple[int, Path]:
