@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from mailkeep.access.browse import CachedCounts
+from mailkeep.access.web.display import visible
 from mailkeep.access.web.sessions import SessionStore
 from mailkeep.access.web.spool import UploadSpool
 from mailkeep.access.web.tasks import TaskBoard
@@ -32,6 +33,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["size"] = human_size
+    env.filters["visible"] = visible
     return env
 
 

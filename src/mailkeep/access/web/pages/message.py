@@ -17,6 +17,7 @@ from mailkeep.access.numbers import message_id as parse_message_id
 from mailkeep.access.numbers import path_number
 from mailkeep.access.permissions import Principal
 from mailkeep.access.web.context import WebContext, web
+from mailkeep.access.web.display import visible
 from mailkeep.access.web.guard import client_address, local_path, visit
 from mailkeep.access.web.mailview import MailView, parse_view, part_bytes
 from mailkeep.access.web.sanitize import has_remote_images, sanitize_html
@@ -48,6 +49,9 @@ def _load(context: WebContext, principal: Principal, message_id: str) -> tuple[E
 
 
 def _attachment_disposition(filename: str) -> str:
+    """The download's file name as the page shows it: bidi and invisible characters visible,
+    so the saved file does not read as another type (``invoice⟨U+202E⟩fdp.exe``)."""
+    filename = visible(filename)
     fallback = "".join(
         c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in filename
     )
