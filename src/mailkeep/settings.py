@@ -134,6 +134,13 @@ _ALL = (
         choices=("redirect", "serve"),
     ),
     Setting(
+        "web.trusted_proxies",
+        list,
+        [],
+        "Addresses or networks of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto "
+        "headers are believed (empty: none; the connecting address is the client's).",
+    ),
+    Setting(
         "web.hsts_max_age_seconds",
         int,
         365 * 24 * 3600,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import http.client
+import itertools
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,16 +20,19 @@ PASSWORD = "the right one 7"
 GUESSERS = [f"127.0.0.{n}" for n in range(2, 5)]  # three addresses
 GUESSES = 120
 LIMIT = 5  # web.login_failures_per_account, the default
+_FORGED = itertools.count()
 
 
 def send(
     port: int, path: str, body: str, headers: dict[str, str], source: str
 ) -> http.client.HTTPResponse:
-    """One POST to 127.0.0.1:PORT from the client address ``source``."""
+    """One POST to 127.0.0.1:PORT from the client address ``source``, claiming to forward
+    for a new address each time (no proxy is trusted: the claim must change nothing)."""
     connection = http.client.HTTPConnection(
         "127.0.0.1", port, timeout=60, source_address=(source, 0)
     )
-    connection.request("POST", path, body=body, headers=headers)
+    forged = f"198.51.100.{next(_FORGED) % 250 + 1}"
+    connection.request("POST", path, body=body, headers={"X-Forwarded-For": forged, **headers})
     response = connection.getresponse()
     response.read()
     connection.close()

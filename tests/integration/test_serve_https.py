@@ -77,3 +77,40 @@ def test_http_mode_serve_keeps_plain_http_for_a_reverse_proxy(tmp_path: Path) ->
         page = get(plain, "/login")
         assert page.status == 200 and "strict-transport-security" not in page.headers
         assert get(secure, "/login", _trusting(data)).headers["strict-transport-security"]
+
+
+def _login_from(port: int, source: str, forwarded_for: str, password: str) -> int:
+    connection = http.client.HTTPConnection(
+        "127.0.0.1", port, timeout=30, source_address=(source, 0)
+    )
+    body = f"username=admin&password={password}"
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Forwarded-For": forwarded_for,
+        "X-Forwarded-Proto": "https",
+    }
+    connection.request("POST", "/login", body=body, headers=headers)
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
+def test_behind_a_trusted_reverse_proxy(tmp_path: Path) -> None:
+    """Only a proxy named in web.trusted_proxies speaks for clients: its X-Forwarded-Proto
+    https gets HSTS instead of a redirect loop, and logons are throttled per forwarded client."""
+    data = tmp_path / "data"
+    mk(data, "init", "--admin-password-stdin", stdin=b"proxied pw 1\n")
+    mk(data, "config", "set", "web.trusted_proxies", "127.0.0.1")
+    plain, secure = free_port(), free_port()
+    ports = ("--http-port", str(plain), "--https-port", str(secure), "--api-port", "0")
+    with serving(data, "--bind", "127.0.0.1", *ports):
+        wait_healthy(f"http://127.0.0.1:{plain}/healthz")
+        proxied = get(plain, "/login", **{"X-Forwarded-Proto": "https"})
+        assert proxied.status == 200 and proxied.headers["strict-transport-security"] == ONE_YEAR
+        assert get(plain, "/login").status == 307  # the proxy's own plain request
+        # Failures count for the client the proxy names, not for the proxy.
+        statuses = [_login_from(plain, "127.0.0.1", "203.0.113.7", "wrong") for _ in range(6)]
+        assert statuses == [401] * 5 + [429]
+        assert _login_from(plain, "127.0.0.1", "203.0.113.8", "proxied pw 1") == 303
+        # Anyone else claiming to be a proxy is not believed.
+        assert _login_from(plain, "127.0.0.2", "203.0.113.8", "proxied pw 1") == 307

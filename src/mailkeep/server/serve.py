@@ -91,23 +91,26 @@ def _servers(
     from mailkeep.access.web.app import create_app
 
     servers, boards = [], []
-    pair = certificate_for(runtime) if listeners.https_port or listeners.api_https_port else None
-    secure = _Secure(pair, runtime.setting("web.hsts_max_age_seconds"))
+    make = _ListenerFactory(
+        certificate_for(runtime) if listeners.https_port or listeners.api_https_port else None,
+        runtime.setting("web.hsts_max_age_seconds"),
+        tuple(runtime.setting("web.trusted_proxies")),
+    )
     if listeners.http_port or listeners.https_port:
         app = create_app(runtime)
         if listeners.http_port:
             plain = _plain_web(app, runtime.setting("web.http_mode"), listeners.https_port)
-            servers.append(_Listener(_config(plain, listeners.bind, listeners.http_port, None)))
+            servers.append(make.listener(plain, listeners.bind, listeners.http_port, tls=False))
         if listeners.https_port:
-            servers.append(secure.listener(app, listeners.bind, listeners.https_port))
+            servers.append(make.listener(app, listeners.bind, listeners.https_port, tls=True))
     if listeners.api_http_port or listeners.api_https_port:
         api = create_api_app(runtime)
         boards.append(api.state.api.board)
         bind = listeners.api_bind or listeners.bind
         if listeners.api_http_port:
-            servers.append(_Listener(_config(api, bind, listeners.api_http_port, None)))
+            servers.append(make.listener(api, bind, listeners.api_http_port, tls=False))
         if listeners.api_https_port:
-            servers.append(secure.listener(api, bind, listeners.api_https_port))
+            servers.append(make.listener(api, bind, listeners.api_https_port, tls=True))
     return servers, boards
 
 
@@ -126,16 +129,32 @@ def _plain_web(app: ASGIApp, mode: str, https_port: int) -> ASGIApp:
 
 
 @dataclass(frozen=True)
-class _Secure:
-    """How HTTPS listeners are made: the certificate, and HSTS on every response."""
+class _ListenerFactory:
+    """What every listener shares: the certificate, HSTS, and the proxies that are trusted."""
 
     pair: CertificatePair | None
     hsts_max_age: int
+    trusted_proxies: tuple[str, ...]  # none: X-Forwarded-* are ignored (not uvicorn's default)
 
-    def listener(self, app: ASGIApp, host: str, port: int) -> _Listener:
-        if self.hsts_max_age:
+    def listener(self, app: ASGIApp, host: str, port: int, tls: bool) -> _Listener:
+        if self.hsts_max_age:  # on HTTPS, and on HTTP when a trusted proxy says it was HTTPS
             app = StrictTransportSecurity(app, self.hsts_max_age)
-        return _Listener(_config(app, host, port, self.pair))
+        pair = self.pair if tls else None
+        return _Listener(
+            uvicorn.Config(
+                app,
+                host=host,
+                port=port,
+                lifespan="off",
+                log_config=None,
+                access_log=False,
+                ssl_certfile=str(pair.cert) if pair else None,
+                ssl_keyfile=str(pair.key) if pair else None,
+                timeout_graceful_shutdown=30,
+                proxy_headers=bool(self.trusted_proxies),
+                forwarded_allow_ips=list(self.trusted_proxies),
+            )
+        )
 
 
 async def _stop_background_work(boards: list[OperationBoard]) -> None:
@@ -144,20 +163,6 @@ async def _stop_background_work(boards: list[OperationBoard]) -> None:
         left = await asyncio.to_thread(board.stop, 30.0)
         if left:
             log.warning("still running at shutdown", extra={"fields": {"operations": left}})
-
-
-def _config(app: ASGIApp, host: str, port: int, pair: CertificatePair | None) -> uvicorn.Config:
-    return uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        lifespan="off",
-        log_config=None,
-        access_log=False,
-        ssl_certfile=str(pair.cert) if pair else None,
-        ssl_keyfile=str(pair.key) if pair else None,
-        timeout_graceful_shutdown=30,
-    )
 
 
 async def serve(runtime: Runtime, listeners: Listeners) -> None:

@@ -19,14 +19,16 @@ _HOST = re.compile(r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::[0-9]{1,5})?
 
 
 class StrictTransportSecurity:
-    """Adds ``Strict-Transport-Security`` to every response of an HTTPS listener."""
+    """Adds ``Strict-Transport-Security`` to every response to an HTTPS request: on an HTTPS
+    listener, or through a trusted reverse proxy that terminated TLS (``X-Forwarded-Proto``).
+    Never on plain HTTP, where browsers ignore it anyway (RFC 6797, 8.1)."""
 
     def __init__(self, app: ASGIApp, max_age: int) -> None:
         self.app = app
         self.value = f"max-age={max_age}"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope.get("scheme") != "https":
             await self.app(scope, receive, send)
             return
 
@@ -64,7 +66,11 @@ class RedirectToHttps:
         self.https_port = https_port
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in PLAIN_HTTP_PATHS:
+        if (
+            scope["type"] != "http"
+            or scope["path"] in PLAIN_HTTP_PATHS
+            or scope.get("scheme") == "https"  # a trusted proxy terminated TLS: no loop
+        ):
             await self.app(scope, receive, send)
             return
         location = https_location(scope, self.https_port)
