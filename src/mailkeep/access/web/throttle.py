@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from mailkeep.runtime import Runtime
 
 WINDOW_SECONDS = 15 * 60
+PURGE_SECONDS = 60
+NAME_LIMIT = 256  # longer names are no user's; the key stays small whatever a client sends
 FIRST_DELAY_SECONDS = 1.0
 R = TypeVar("R")
 
@@ -52,7 +54,7 @@ class ThrottleLimits:
 
 def account_key(name: str) -> str:
     """The name as the client sent it, compared the way user names are (NFC + casefold)."""
-    return unicodedata.normalize("NFC", name).casefold()
+    return unicodedata.normalize("NFC", name[:NAME_LIMIT]).casefold()
 
 
 class LoginThrottle:
@@ -68,6 +70,7 @@ class LoginThrottle:
         self._failures: defaultdict[str, deque[float]] = defaultdict(deque)
         self._pending: Counter[str] = Counter()
         self._lock = threading.Lock()
+        self._swept = clock()
 
     def _recent(self, key: str) -> int:
         """Failures within the window plus attempts still being checked (call under the lock)."""
@@ -79,11 +82,23 @@ class LoginThrottle:
             del self._failures[key]
         return (len(times) if times else 0) + self._pending[key]
 
+    def _forget_old(self) -> None:
+        """Drop counters whose failures have all left the window (call under the lock), so
+        names and addresses seen once do not stay in memory."""
+        now = self._clock()
+        if now - self._swept < PURGE_SECONDS:
+            return
+        self._swept = now
+        cutoff = now - WINDOW_SECONDS
+        for key in [k for k, times in self._failures.items() if not times or times[-1] < cutoff]:
+            del self._failures[key]
+
     def reserve(self, account: str, address: str) -> LogonAttempt | None:
         """A reserved attempt (with the wait owed before checking), or None when refused."""
         limits = self._limits()
         keys = _keys(account, address)
         with self._lock:
+            self._forget_old()
             pair, by_address, by_account = (self._recent(key) for key in keys)
             if pair >= limits.per_account or by_address >= limits.per_address:
                 return None
