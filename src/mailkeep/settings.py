@@ -188,7 +188,7 @@ _ALL = (
     Setting(
         "web.login_delay_max_seconds",
         float,
-        10.0,
+        5.0,
         "Longest wait before a logon of a user name that failed too often from anywhere (the "
         "wait doubles with each further failure, starting at one second).",
         minimum=0,
