@@ -106,3 +106,11 @@ def test_old_counters_are_forgotten() -> None:
     clock.now += WINDOW_SECONDS + 120
     limiter.reserve("x", "192.0.2.200")
     assert len(limiter._failures) == 0
+
+
+def test_the_delay_stays_capped_after_thousands_of_failures() -> None:
+    _clock, limiter = throttle(per_account=3, per_address=10**6, max_delay=5.0)
+    for n in range(1200):
+        fail(limiter, "admin", f"10.{n // 250}.{n % 250}.1")
+    attempt = limiter.reserve("admin", "192.0.2.77")
+    assert attempt is not None and attempt.delay == 5.0

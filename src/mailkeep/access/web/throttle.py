@@ -41,6 +41,7 @@ PURGE_SECONDS = 60
 NAME_LIMIT = 256  # longer names are no user's; the key stays small whatever a client sends
 FIRST_DELAY_SECONDS = 1.0
 R = TypeVar("R")
+Outcome = Literal["failed", "succeeded", "released"]
 
 
 @dataclass(frozen=True)
@@ -104,11 +105,11 @@ class LoginThrottle:
                 return None
             for key in keys:
                 self._pending[key] += 1
-        excess = by_account - limits.per_account
+        excess = min(by_account - limits.per_account, 32)  # 2.0**1100 would overflow
         delay = 0.0 if excess < 0 else min(limits.max_delay, FIRST_DELAY_SECONDS * 2.0**excess)
         return LogonAttempt(self, keys, delay)
 
-    def _settle(self, keys: tuple[str, ...], outcome: str) -> None:
+    def _settle(self, keys: tuple[str, ...], outcome: Outcome) -> None:
         now = self._clock()
         with self._lock:
             for key in keys:
@@ -137,7 +138,7 @@ class LogonAttempt:
         self.delay = delay
         self._settled = False
 
-    def _settle(self, outcome: str) -> None:
+    def _settle(self, outcome: Outcome) -> None:
         if not self._settled:
             self._settled = True
             self._throttle._settle(self._keys, outcome)
