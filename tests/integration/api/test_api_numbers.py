@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.integration.api.wire import WireClient
 
-HOSTILE = ("²", "١٢", "1_0", " 1", "9" * 5000)
+HOSTILE = ("²", "١٢", "1_0", "0x1f", "+1", "9" * 5000)
 
 
 def test_number_arguments_accept_ascii_digits_only(admin: WireClient) -> None:
