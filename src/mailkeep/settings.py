@@ -16,7 +16,10 @@ from mailkeep.errors import InvalidInputError
 
 @dataclass(frozen=True)
 class Setting:
-    """One setting: ``kind`` is int, float, str, bool or list (comma-separated str)."""
+    """One setting: ``kind`` is int, float, str, bool or list (comma-separated str).
+
+    ``choices`` lists the allowed values of a str setting (or of each item of a list setting):
+    a misspelt value is refused when it is set, instead of silently meaning something else."""
 
     name: str
     kind: type
@@ -24,13 +27,15 @@ class Setting:
     help: str
     minimum: float | None = None
     secret: bool = False  # sealed with the master key in the database; never shown
-    choices: tuple[str, ...] = ()  # the only values a str setting may take, when given
+    choices: tuple[str, ...] = ()
 
     def parse(self, text: str) -> Any:
         """Validate and convert a value given as text."""
         try:
             if self.kind is list:
-                return [part.strip() for part in text.split(",") if part.strip()]
+                return self._allowed([part.strip() for part in text.split(",") if part.strip()])
+            if self.kind is str:
+                return self._allowed([text])[0]
             if self.kind is bool:
                 return _parse_bool(text)
             value = self.kind(text)
@@ -40,10 +45,16 @@ class Setting:
             ) from exc
         if self.minimum is not None and value < self.minimum:
             raise InvalidInputError(f"Setting {self.name} must be at least {self.minimum}.")
-        if self.choices and value not in self.choices:
-            allowed = " or ".join(self.choices)
-            raise InvalidInputError(f"Setting {self.name} must be {allowed}, not {text!r}.")
         return value
+
+    def _allowed(self, values: list[str]) -> list[str]:
+        wrong = [v for v in values if self.choices and v not in self.choices]
+        if wrong:
+            allowed = ", ".join(repr(c) if c == "" else c for c in self.choices)
+            raise InvalidInputError(
+                f"Setting {self.name} does not allow {wrong[0]!r}; allowed: {allowed}."
+            )
+        return values
 
     def render(self, value: Any) -> str:
         """The text form of a value."""

@@ -68,7 +68,7 @@ def test_http_mode_serve_keeps_plain_http_for_a_reverse_proxy(tmp_path: Path) ->
     data = tmp_path / "data"
     mk(data, "init")
     bad = mk(data, "config", "set", "web.http_mode", "forward", ok=None)
-    assert bad.returncode != 0 and b"redirect or serve" in bad.stderr + bad.stdout
+    assert bad.returncode != 0 and b"allowed: redirect, serve" in bad.stderr + bad.stdout
     mk(data, "config", "set", "web.http_mode", "serve")
     plain, secure = free_port(), free_port()
     ports = ("--http-port", str(plain), "--https-port", str(secure), "--api-port", "0")
