@@ -174,6 +174,28 @@ _ALL = (
     Setting("web.http_port", int, 8461, "HTTP port of web access (0: off).", minimum=0),
     Setting("web.https_port", int, 8462, "HTTPS port of web access (0: off).", minimum=0),
     Setting(
+        "web.http_mode",
+        str,
+        "redirect",
+        "What the HTTP port of web access does: redirect (browsers to HTTPS; /healthz still "
+        "answers) or serve (web access over plain HTTP, for a reverse proxy that terminates TLS).",
+        choices=("redirect", "serve"),
+    ),
+    Setting(
+        "web.trusted_proxies",
+        list,
+        [],
+        "Addresses or networks of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto "
+        "headers are believed (empty: none; the connecting address is the client's).",
+    ),
+    Setting(
+        "web.hsts_max_age_seconds",
+        int,
+        365 * 24 * 3600,
+        "max-age of the Strict-Transport-Security header on HTTPS responses (0: not sent).",
+        minimum=0,
+    ),
+    Setting(
         "web.tls_cert",
         str,
         "",
@@ -199,7 +221,9 @@ _ALL = (
         "web.login_failures_per_account",
         int,
         5,
-        "Failed logons per user name within 15 minutes before further attempts are refused.",
+        "Failed logons of one user name from one client address within 15 minutes before "
+        "further attempts from there are refused; past this many failures from anywhere, "
+        "attempts on the name are delayed (never refused).",
         minimum=1,
     ),
     Setting(
@@ -208,6 +232,14 @@ _ALL = (
         20,
         "Failed logons per client address within 15 minutes before further attempts are refused.",
         minimum=1,
+    ),
+    Setting(
+        "web.login_delay_max_seconds",
+        float,
+        5.0,
+        "Longest wait before a logon of a user name that failed too often from anywhere (the "
+        "wait doubles with each further failure, starting at one second).",
+        minimum=0,
     ),
     Setting(
         "api.bind",

@@ -1,7 +1,8 @@
 """``mailkeep serve``: every listener in one process, one event loop, one shutdown.
 
-Web access listens on HTTP (8461) and HTTPS (8462) by default, the administration API on HTTPS
-(8463); a port of 0 turns a listener off.
+Web access listens on HTTPS (8462) and on HTTP (8461), which redirects browsers to HTTPS unless
+``web.http_mode`` is ``serve``; the administration API on HTTPS (8463); a port of 0 turns a
+listener off. HTTPS responses carry HSTS (``web.hsts_max_age_seconds``).
 SIGTERM or SIGINT stops accepting connections, lets requests in flight finish, then closes the
 archive stores cleanly (indexes flushed), so a restart loses nothing.
 """
@@ -19,8 +20,10 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from mailkeep.access.api.operations import OperationBoard
+from mailkeep.access.web.spool import sweep_uploads
 from mailkeep.runtime import Runtime
 from mailkeep.server.tls import CertificatePair, resolve_certificate
+from mailkeep.server.transport import RedirectToHttps, StrictTransportSecurity
 
 log = logging.getLogger("mailkeep.server")
 
@@ -88,22 +91,70 @@ def _servers(
     from mailkeep.access.web.app import create_app
 
     servers, boards = [], []
-    pair = certificate_for(runtime) if listeners.https_port or listeners.api_https_port else None
+    make = _ListenerFactory(
+        certificate_for(runtime) if listeners.https_port or listeners.api_https_port else None,
+        runtime.setting("web.hsts_max_age_seconds"),
+        tuple(runtime.setting("web.trusted_proxies")),
+    )
     if listeners.http_port or listeners.https_port:
         app = create_app(runtime)
         if listeners.http_port:
-            servers.append(_Listener(_config(app, listeners.bind, listeners.http_port, None)))
+            plain = _plain_web(app, runtime.setting("web.http_mode"), listeners.https_port)
+            servers.append(make.listener(plain, listeners.bind, listeners.http_port, tls=False))
         if listeners.https_port:
-            servers.append(_Listener(_config(app, listeners.bind, listeners.https_port, pair)))
+            servers.append(make.listener(app, listeners.bind, listeners.https_port, tls=True))
     if listeners.api_http_port or listeners.api_https_port:
         api = create_api_app(runtime)
         boards.append(api.state.api.board)
         bind = listeners.api_bind or listeners.bind
         if listeners.api_http_port:
-            servers.append(_Listener(_config(api, bind, listeners.api_http_port, None)))
+            servers.append(make.listener(api, bind, listeners.api_http_port, tls=False))
         if listeners.api_https_port:
-            servers.append(_Listener(_config(api, bind, listeners.api_https_port, pair)))
+            servers.append(make.listener(api, bind, listeners.api_https_port, tls=True))
     return servers, boards
+
+
+def _plain_web(app: ASGIApp, mode: str, https_port: int) -> ASGIApp:
+    """The web application as the plain HTTP listener serves it: redirected to HTTPS unless
+    ``web.http_mode`` is ``serve`` (behind a reverse proxy) or there is no HTTPS listener."""
+    if mode == "serve":
+        return app
+    if not https_port:
+        log.warning(
+            "web access over plain HTTP only: HTTPS is off, so there is nothing to redirect to",
+            extra={"fields": {"event": "server.http_only"}},
+        )
+        return app
+    return RedirectToHttps(app, https_port)
+
+
+@dataclass(frozen=True)
+class _ListenerFactory:
+    """What every listener shares: the certificate, HSTS, and the proxies that are trusted."""
+
+    pair: CertificatePair | None
+    hsts_max_age: int
+    trusted_proxies: tuple[str, ...]  # none: X-Forwarded-* are ignored (not uvicorn's default)
+
+    def listener(self, app: ASGIApp, host: str, port: int, tls: bool) -> _Listener:
+        if self.hsts_max_age:  # on HTTPS, and on HTTP when a trusted proxy says it was HTTPS
+            app = StrictTransportSecurity(app, self.hsts_max_age)
+        pair = self.pair if tls else None
+        return _Listener(
+            uvicorn.Config(
+                app,
+                host=host,
+                port=port,
+                lifespan="off",
+                log_config=None,
+                access_log=False,
+                ssl_certfile=str(pair.cert) if pair else None,
+                ssl_keyfile=str(pair.key) if pair else None,
+                timeout_graceful_shutdown=30,
+                proxy_headers=bool(self.trusted_proxies),
+                forwarded_allow_ips=list(self.trusted_proxies),
+            )
+        )
 
 
 async def _stop_background_work(boards: list[OperationBoard]) -> None:
@@ -114,20 +165,6 @@ async def _stop_background_work(boards: list[OperationBoard]) -> None:
             log.warning("still running at shutdown", extra={"fields": {"operations": left}})
 
 
-def _config(app: ASGIApp, host: str, port: int, pair: CertificatePair | None) -> uvicorn.Config:
-    return uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        lifespan="off",
-        log_config=None,
-        access_log=False,
-        ssl_certfile=str(pair.cert) if pair else None,
-        ssl_keyfile=str(pair.key) if pair else None,
-        timeout_graceful_shutdown=30,
-    )
-
-
 async def serve(runtime: Runtime, listeners: Listeners) -> None:
     """Run until SIGTERM/SIGINT, then shut down gracefully (running jobs are cancelled and
     recorded as such; scheduled ones run again after the restart)."""
@@ -136,6 +173,7 @@ async def serve(runtime: Runtime, listeners: Listeners) -> None:
     servers, boards = _servers(runtime, listeners)
     if not servers:
         raise SystemExit("Every listener is turned off (all ports are 0); nothing to serve.")
+    await asyncio.to_thread(sweep_uploads, runtime.data_dir / "uploads")  # left by a crash
     scheduler = Scheduler(runtime.jobs)
     loop = asyncio.get_running_loop()
 

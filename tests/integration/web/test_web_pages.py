@@ -76,7 +76,7 @@ def test_upload_into_own_archive_and_refusals(
     assert alice.post("/upload", content=build_message(1)).status_code == 403  # no CSRF token
     web_archive.runtime.set_setting("web.upload_max_bytes", "100")
     assert alice.post("/upload", content=build_message(2), headers=headers).status_code == 400
-    assert not list((web_archive.data_dir / "uploads").iterdir())  # nothing left behind
+    assert not list((web_archive.data_dir / "uploads").rglob("upload-*"))  # nothing left behind
     bob = client_factory("bob")
     assert bob.get(f"/tasks/{response.json()['task']}").status_code == 404
 

@@ -24,7 +24,7 @@ PUBLIC = {"/login", "/healthz"}
 def _concrete(path: str, archive: WebArchive) -> str:
     return (
         path.replace("{id}", archive.alice_ids[0])
-        .replace("{index:int}", "1")
+        .replace("{index}", "1")
         .replace("{name}", "alice")
     )
 

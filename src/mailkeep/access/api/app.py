@@ -29,8 +29,10 @@ from mailkeep.access.api.openapi import openapi_document
 from mailkeep.access.api.operations import OperationBoard
 from mailkeep.access.api.registry import CommandRegistry
 from mailkeep.access.authenticate import interface_refusal
+from mailkeep.access.numbers import parse_number
 from mailkeep.access.web.app import SecurityHeaders
 from mailkeep.access.web.sessions import SessionStore
+from mailkeep.errors import InvalidInputError
 from mailkeep.master.users import UserInfo
 from mailkeep.metrics import exposition, store_registry
 from mailkeep.runtime import Runtime
@@ -85,10 +87,13 @@ async def _administrator(request: Request) -> UserInfo | Response:
     address = _address(request)
     header = request.headers.get("authorization")
 
-    def check() -> UserInfo | str:
-        outcome = context.authenticator.check(header, address)
-        if outcome.refusal or outcome.user is None:
-            return outcome.refusal
+    outcome = await context.authenticator.check(header, address)
+    if outcome.refusal or outcome.user is None:
+        return _refused(outcome.refusal)
+
+    def admitted() -> str:
+        """The user's login privileges decide whether the API is theirs (audited if not)."""
+        assert outcome.user is not None
         reason = interface_refusal(context.runtime, outcome.user, "api")
         if reason:
             context.runtime.audit.record(
@@ -97,12 +102,14 @@ async def _administrator(request: Request) -> UserInfo | Response:
             )  # fmt: skip
             return "no_api_login"
         context.note_session(outcome.user, address, request.headers.get("user-agent", ""))
-        return outcome.user
+        return ""
 
-    checked = await run_in_threadpool(check)
-    if isinstance(checked, UserInfo):
-        return checked
-    status, message = _REFUSALS[checked]
+    refusal = await run_in_threadpool(admitted)
+    return _refused(refusal) if refusal else outcome.user
+
+
+def _refused(refusal: str) -> Response:
+    status, message = _REFUSALS[refusal]
     headers = {"WWW-Authenticate": CHALLENGE} if status == 401 else None
     return json_response(envelope("failed", error=message), status, headers)
 
@@ -135,11 +142,9 @@ async def get_metadata(request: Request) -> Response:
     return json_response(_context(request).dispatcher.registry.metadata())
 
 
-def _int(value: str | None, default: int) -> int:
-    try:
-        return int(value) if value not in (None, "") else default
-    except ValueError:
-        return default
+def _int(value: str | None, name: str) -> int:
+    """A number argument (absent: 0), parsed like every other number (400 when malformed)."""
+    return parse_number(value, name) if value else 0
 
 
 async def get_status(request: Request) -> Response:
@@ -148,11 +153,14 @@ async def get_status(request: Request) -> Response:
         return admin
     context = _context(request)
     given = await _fields(request)
+    try:
+        known = _int(given.get("lastKnownStatusVersion"), "lastKnownStatusVersion")
+        timeout_ms = _int(given.get("millisecondsTimeout"), "millisecondsTimeout")
+    except InvalidInputError as exc:
+        return json_response(envelope("failed", error=exc.message), 400)
     operation = context.board.get(given.get("token", ""))
     if operation is None:
         return json_response(envelope("failed", error="Unknown or expired token."), 404)
-    known = _int(given.get("lastKnownStatusVersion"), 0)
-    timeout_ms = _int(given.get("millisecondsTimeout"), 0)
     await context.board.wait(operation, known, timeout_ms / 1000)
     return json_response(operation_envelope(operation))
 

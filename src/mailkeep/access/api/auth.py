@@ -17,9 +17,10 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from mailkeep.access.authenticate import authenticate, logon_refusal
-from mailkeep.access.web.throttle import LoginThrottle
+from mailkeep.access.web.throttle import THROTTLED, LogonAttempt, shared_throttle, throttled
 from mailkeep.master.models import User
 from mailkeep.master.names import name_key
 from mailkeep.master.users import UserInfo
@@ -53,45 +54,52 @@ def parse_basic(header: str) -> tuple[str, str] | None:
 
 
 class Authenticator:
-    """Checks credentials of API requests (call from a worker thread: it may hash)."""
+    """Checks credentials of API requests (the password hashing runs in a worker thread)."""
 
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
-        self.throttle = LoginThrottle(
-            lambda: (
-                runtime.setting("web.login_failures_per_account"),
-                runtime.setting("web.login_failures_per_address"),
-            )
-        )
+        self.throttle = shared_throttle(runtime)
         self._secret = secrets.token_bytes(32)
         self._verified: OrderedDict[bytes, int] = OrderedDict()
         self._lock = threading.Lock()
 
-    def check(self, header: str | None, address: str) -> Outcome:
-        """Accept an administrator, or say why not (failures are audited and throttled)."""
+    async def check(self, header: str | None, address: str) -> Outcome:
+        """Accept an administrator, or say why not (failures are audited and throttled; the
+        password is checked in a worker thread)."""
         if not header:
             return Outcome(refusal="missing")
         credentials = parse_basic(header)
         if credentials is None:
             return Outcome(refusal="wrong", reason="malformed Authorization header")
         name, password = credentials
-        audit = self._runtime.audit
-        if self.throttle.blocked(name, address):
-            audit.record("login.throttled", actor=name, address=address, channel="api")
+
+        def check(attempt: LogonAttempt) -> Outcome:
+            return self._check(name, password, address, attempt)
+
+        outcome = await throttled(self.throttle, name, address, check)
+        if outcome is THROTTLED:
+            await run_in_threadpool(
+                self._runtime.audit.record, "login.throttled", name, address, channel="api"
+            )
             return Outcome(refusal="throttled")
+        return outcome
+
+    def _check(self, name: str, password: str, address: str, attempt: LogonAttempt) -> Outcome:
+        audit = self._runtime.audit
         user = self._verify(name, password)
         reason = logon_refusal(user, password, address)
         if reason:
-            self.throttle.failed(name, address)
+            attempt.failed()
             audit.record("login.failed", actor=name, address=address, channel="api", reason=reason)
             return Outcome(refusal="wrong", reason=reason)
         assert user is not None
         if not user.is_admin:
+            # The password was right: neither a failure nor a logon (the reservation lapses).
             audit.record(
                 "login.failed", actor=name, address=address, channel="api", reason="not an admin"
             )
             return Outcome(user=user, refusal="forbidden", reason="not an administrator")
-        self.throttle.succeeded(name)
+        attempt.succeeded()
         return Outcome(user=user)
 
     def _verify(self, name: str, password: str) -> UserInfo | None:

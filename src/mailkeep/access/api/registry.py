@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from mailkeep.access.numbers import MAX_DIGITS, number_or_none
 from mailkeep.errors import InvalidInputError
 
 if TYPE_CHECKING:
@@ -55,10 +56,9 @@ class Arg:
             if text.lower() in ("false", "0", ""):
                 return False
         elif self.type == "number":
-            try:
-                return int(text)
-            except ValueError:
-                pass
+            number = number_or_none(text, minimum=-(10**MAX_DIGITS - 1))
+            if number is not None:
+                return number
         elif self.type == "json":
             try:
                 return json.loads(text)
@@ -69,7 +69,8 @@ class Arg:
                 return datetime.fromisoformat(text)
             except ValueError:
                 pass
-        raise ApiArgumentError(f"API argument {self.name} must be a {self.type}, not {text!r}.")
+        shown = text if len(text) <= 40 else text[:40] + "…"  # hostile input stays bounded
+        raise ApiArgumentError(f"API argument {self.name} must be a {self.type}, not {shown!r}.")
 
     def describe(self) -> dict[str, Any]:
         """The argument as ``get-metadata`` lists it."""

@@ -13,9 +13,11 @@ from starlette.responses import HTMLResponse
 
 from mailkeep.access.browse import CachedCounts
 from mailkeep.access.statistics import DashboardStatistics
+from mailkeep.access.web.display import visible
 from mailkeep.access.web.sessions import SessionStore
+from mailkeep.access.web.spool import UploadSpool
 from mailkeep.access.web.tasks import TaskBoard
-from mailkeep.access.web.throttle import LoginThrottle
+from mailkeep.access.web.throttle import LoginThrottle, shared_throttle
 from mailkeep.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -32,6 +34,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["size"] = human_size
+    env.filters["visible"] = visible
     return env
 
 
@@ -55,27 +58,19 @@ class WebContext:
     counts: CachedCounts
     jobs: JobRunner
     statistics: DashboardStatistics
+    uploads: UploadSpool
     tasks: TaskBoard = field(default_factory=TaskBoard)
     templates: Environment = field(default_factory=_environment)
 
     @classmethod
     def create(cls, runtime: Runtime) -> WebContext:
         idle = timedelta(minutes=runtime.setting("web.session_idle_minutes"))
-        throttle = LoginThrottle(
-            lambda: (
-                runtime.setting("web.login_failures_per_account"),
-                runtime.setting("web.login_failures_per_address"),
-            )
-        )
+        throttle = shared_throttle(runtime)
         sessions = SessionStore(runtime.sessions, idle)
-        return cls(
-            runtime,
-            sessions,
-            throttle,
-            CachedCounts(runtime.stores),
-            runtime.jobs,
-            DashboardStatistics(runtime.stores),
-        )
+        uploads = UploadSpool(runtime.data_dir / "uploads")
+        counts = CachedCounts(runtime.stores)
+        statistics = DashboardStatistics(runtime.stores)
+        return cls(runtime, sessions, throttle, counts, runtime.jobs, statistics, uploads)
 
     def render(
         self, request: Request, template: str, status: int = 200, **values: Any

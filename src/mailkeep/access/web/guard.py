@@ -56,7 +56,8 @@ class Visit:
 
 
 def client_address(request: Request) -> str:
-    """The peer address (no proxy headers are trusted)."""
+    """The client's address: the peer's, or the one a proxy named in ``web.trusted_proxies``
+    forwards for (uvicorn resolves ``X-Forwarded-For`` from those proxies only)."""
     return request.client.host if request.client else ""
 
 

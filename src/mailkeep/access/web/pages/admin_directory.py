@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from mailkeep.access.numbers import parse_number
 from mailkeep.access.web.context import WebContext, web
 from mailkeep.access.web.guard import admin_visit, client_address, form_text
 from mailkeep.directory import config as directory_config
@@ -32,10 +33,7 @@ FLAGS = (
 
 
 def _number(form: FormData, name: str) -> int:
-    text = form_text(form, name) or "0"
-    if not text.isdigit():
-        raise InvalidInputError(f"{name} must be a number.")
-    return int(text)
+    return parse_number(form_text(form, name) or "0", name, 0, 65535)
 
 
 def _split(text: str, separators: str) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from mailkeep.access.numbers import parse_number
 from mailkeep.access.stores import record_verified, store_info
 from mailkeep.access.web.context import WebContext, web
 from mailkeep.access.web.guard import admin_visit, client_address, form_text
@@ -60,7 +61,7 @@ def _change_store(context: WebContext, admin: str, form: FormData, address: str)
         row = registry.create(StoreSpec(name=form_text(form, "name") or "Archive"))
         audit.record("store.created", admin, address, str(row.id), name=row.name)
         return None
-    store_id = int(form_text(form, "id") or 0)
+    store_id = parse_number(form_text(form, "id") or "0", "store id")
     if action == "rename":
         registry.rename(store_id, form_text(form, "name"))
         audit.record("store.renamed", admin, address, str(store_id), name=form_text(form, "name"))

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from mailkeep.access.numbers import parse_number
 from mailkeep.access.permissions import AccessDeniedError, Principal, known_archives
 from mailkeep.access.search import SearchResult, search
 from mailkeep.access.web.context import WebContext, web
@@ -22,6 +23,7 @@ from mailkeep.index.model import SORT_FIELDS, SORT_ORDERS
 
 PAGE_SIZE = 50
 PAGE_SIZES = (25, 50, 100, 200)
+MAX_PAGE = 100_000  # 5 million results deep: beyond, nobody pages
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _NUMBER = re.compile(r"[0-9]{1,7}")  # page numbers and sizes: bounded, ASCII digits only
 FILTER_FIELDS = ("from", "to", "subject")
@@ -62,14 +64,14 @@ class ListRequest:
     def parse(cls, params: Any, default_archive: str) -> ListRequest:
         filters = {k: str(params.get(k, "")).strip() for k in (*FILTER_FIELDS, "after", "before")}
         filters["has"] = "1" if params.get("has") else ""
-        page = str(params.get("page", "1")).strip()
+        page = str(params.get("page", "")).strip() or "1"
         per = str(params.get("per", ""))
         return cls(
             archive=str(params.get("archive", default_archive)),
             folder=str(params.get("folder", "")).strip("/"),
             q=str(params.get("q", "")).strip(),
             filters={k: v for k, v in filters.items() if v},
-            page=max(1, int(page)) if _NUMBER.fullmatch(page) else 1,
+            page=parse_number(page, "page", 1, MAX_PAGE),
             sort=str(params.get("sort")) if params.get("sort") in SORT_ORDERS else "date",
             per_page=int(per) if _NUMBER.fullmatch(per) and int(per) in PAGE_SIZES else PAGE_SIZE,
         )

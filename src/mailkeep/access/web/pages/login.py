@@ -8,6 +8,8 @@ name and per address, and every attempt is recorded in the audit log.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -23,6 +25,7 @@ from mailkeep.access.web.guard import (
     set_session_cookie,
     visit,
 )
+from mailkeep.access.web.throttle import THROTTLED, LogonAttempt, throttled
 
 
 async def login_form(request: Request) -> Response:
@@ -32,23 +35,28 @@ async def login_form(request: Request) -> Response:
     )
 
 
-def _attempt(context: WebContext, name: str, password: str, address: str, agent: str) -> str | None:
-    """Check the credentials; returns a session token, or None after recording the failure."""
-    audit = context.runtime.audit
-    if context.throttle.blocked(name, address):
-        audit.record("login.throttled", actor=name, address=address, channel="web")
-        return None
-    user = authenticate(context.runtime, name, password)
-    reason = logon_refusal(user, password, address) or interface_refusal(
-        context.runtime, user, "web"
-    )
-    if reason is not None or user is None:
-        context.throttle.failed(name, address)
-        audit.record("login.failed", actor=name, address=address, channel="web", reason=reason)
-        return None
-    context.throttle.succeeded(name)
-    audit.record("login.succeeded", actor=user.name, address=address, channel="web")
-    return context.sessions.create(user.id, "web", address, agent)
+def _attempt(
+    context: WebContext, credentials: tuple[str, str], address: str, agent: str
+) -> Callable[[LogonAttempt], str | None]:
+    """The password check of one reserved attempt: a session token, or None after recording
+    the failure."""
+    name, password = credentials
+
+    def check(attempt: LogonAttempt) -> str | None:
+        audit = context.runtime.audit
+        user = authenticate(context.runtime, name, password)
+        reason = logon_refusal(user, password, address) or interface_refusal(
+            context.runtime, user, "web"
+        )
+        if reason is not None or user is None:
+            attempt.failed()
+            audit.record("login.failed", actor=name, address=address, channel="web", reason=reason)
+            return None
+        attempt.succeeded()
+        audit.record("login.succeeded", actor=user.name, address=address, channel="web")
+        return context.sessions.create(user.id, "web", address, agent)
+
+    return check
 
 
 async def login(request: Request) -> Response:
@@ -59,23 +67,21 @@ async def login(request: Request) -> Response:
     password = str(form.get("password", ""))
     target = local_path(str(form.get("next", "/")))
     address = client_address(request)
-    throttled = context.throttle.blocked(name, address)
-    token = await run_in_threadpool(
-        _attempt, context, name, password, address, request.headers.get("user-agent", "")
-    )
-    if token is None:
-        message = (
-            "Too many failed logons; try again later."
-            if throttled or context.throttle.blocked(name, address)
-            else "Wrong user name or password, or no permission to log on."
+    agent = request.headers.get("user-agent", "")
+    check = _attempt(context, (name, password), address, agent)
+    outcome = await throttled(context.throttle, name, address, check)
+    if outcome is THROTTLED:
+        await run_in_threadpool(
+            context.runtime.audit.record, "login.throttled", name, address, channel="web"
         )
-        status = 429 if throttled else 401
-        return context.render(
-            request, "login.html", status, error=message, next=target, username=name
-        )
-    response = RedirectResponse(target, status_code=303)
-    set_session_cookie(response, request, token)
-    return response
+        message, status = "Too many failed logons; try again later.", 429
+    elif outcome is None:
+        message, status = "Wrong user name or password, or no permission to log on.", 401
+    else:
+        response = RedirectResponse(target, status_code=303)
+        set_session_cookie(response, request, outcome)
+        return response
+    return context.render(request, "login.html", status, error=message, next=target, username=name)
 
 
 async def logout(request: Request) -> Response:

@@ -13,8 +13,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from mailkeep.access.numbers import message_id as parse_message_id
+from mailkeep.access.numbers import path_number
 from mailkeep.access.permissions import Principal
 from mailkeep.access.web.context import WebContext, web
+from mailkeep.access.web.display import visible
 from mailkeep.access.web.guard import client_address, local_path, visit
 from mailkeep.access.web.mailview import MailView, parse_view, part_bytes
 from mailkeep.access.web.sanitize import SafeHtml, SanitizedCache, safe_html
@@ -37,12 +40,10 @@ _DOWNLOAD_HEADERS = {
 
 
 def _load(context: WebContext, principal: Principal, message_id: str) -> tuple[EntryRow, bytes]:
-    store_text, _, entry_text = message_id.partition("-")
-    if not (store_text.isdigit() and entry_text.isdigit()):
-        raise NotFoundError("No such message.")
+    store_id, entry_id = parse_message_id(message_id)
     try:
-        store = context.runtime.stores.open(int(store_text))
-        entry = store.entry(int(entry_text))
+        store = context.runtime.stores.open(store_id)
+        entry = store.entry(entry_id)
     except (NotFoundError, ConflictError):  # unknown or disabled store
         raise NotFoundError("No such message.") from None
     if not principal.can(entry.archive):
@@ -51,6 +52,9 @@ def _load(context: WebContext, principal: Principal, message_id: str) -> tuple[E
 
 
 def _attachment_disposition(filename: str) -> str:
+    """The download's file name as the page shows it: bidi and invisible characters visible,
+    so the saved file does not read as another type (``invoice⟨U+202E⟩fdp.exe``)."""
+    filename = visible(filename)
     fallback = "".join(
         c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in filename
     )
@@ -158,7 +162,7 @@ async def download_original(request: Request) -> Response:
 
 async def download_part(request: Request) -> Response:
     current = await visit(request)
-    index = request.path_params["index"]
+    index = path_number(request.path_params["index"], "attachment")
     name, data = await run_in_threadpool(
         _download, web(request), current.principal, request.path_params["id"],
         client_address(request), index,
@@ -182,5 +186,5 @@ routes = [
     Route("/message/{id}/body", message_body, methods=["GET"]),
     Route("/message/{id}/original", download_original, methods=["GET"]),
     Route("/message/{id}/source", message_source, methods=["GET"]),
-    Route("/message/{id}/part/{index:int}", download_part, methods=["GET"]),
+    Route("/message/{id}/part/{index}", download_part, methods=["GET"]),
 ]

@@ -1,15 +1,14 @@
 """Uploading EML and MBOX files into a user archive from the browser.
 
 The browser sends the file as the raw request body (so the page can show upload progress);
-the server streams it to a temporary file in the data directory — never into memory — then
-archives it in a background task whose progress the page polls.
+the server streams it to a file of this process's upload folder (``spool.py``) — never into
+memory — then archives it in a background task whose progress the page polls.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +22,7 @@ from starlette.routing import Route
 from mailkeep.access.permissions import Principal, known_archives
 from mailkeep.access.web.context import WebContext, web
 from mailkeep.access.web.guard import client_address, visit
+from mailkeep.access.web.spool import UploadSpool
 from mailkeep.access.web.tasks import Task
 from mailkeep.errors import InvalidInputError, NotFoundError
 from mailkeep.sources.base import MessageSource, SourceMessage
@@ -115,10 +115,8 @@ def _quarantine_failures(context: WebContext, actor: str, archive: str) -> Faile
     return keep
 
 
-async def _receive(request: Request, limit: int, directory: Path) -> Path:
-    directory.mkdir(mode=0o700, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix="upload-", dir=directory)
-    path = Path(name)
+async def _receive(request: Request, limit: int, spool: UploadSpool) -> Path:
+    handle, path = await run_in_threadpool(spool.new_file)
     written = 0
     try:
         with os.fdopen(handle, "wb") as out:
@@ -146,12 +144,18 @@ async def upload(request: Request) -> Response:
     if archive not in archives or not _may_upload(current.principal, archive):
         raise NotFoundError("No such archive you may write to.")
     limit = await run_in_threadpool(context.runtime.setting, "web.upload_max_bytes")
-    path = await _receive(request, limit, context.runtime.data_dir / "uploads")
-    task = context.tasks.start(
-        f"Archiving {filename} into {archive}",
-        current.user.id,
-        lambda t: _import_upload(context, current.user.name, path, (filename, archive, folder), t),
-    )
+    path = await _receive(request, limit, context.uploads)
+    try:
+        task = context.tasks.start(
+            f"Archiving {filename} into {archive}",
+            current.user.id,
+            lambda t: _import_upload(
+                context, current.user.name, path, (filename, archive, folder), t
+            ),
+        )
+    except BaseException:  # the task never started: nobody else will remove the file
+        path.unlink(missing_ok=True)
+        raise
     await run_in_threadpool(
         context.runtime.audit.record, "messages.uploaded", current.user.name,
         client_address(request), archive, file=filename, stage="received",
