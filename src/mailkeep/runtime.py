@@ -102,6 +102,7 @@ class Runtime:
             Path(base),
             lambda: _PoolDeriver(self),
             self.setting("store.container_bytes"),
+            self.setting("store.writer_wait_seconds"),
         )
 
     @classmethod

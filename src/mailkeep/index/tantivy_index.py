@@ -9,10 +9,12 @@ instance, after tantivy's short reload delay in others).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
+from typing import TypeVar
 
 import tantivy
 
@@ -48,6 +50,8 @@ VERSION_FILE = "mailkeep-index-version"
 # Present from the replacement of an outdated index until the commit after the next ``clear``.
 REBUILD_FILE = "mailkeep-index-needs-rebuild"
 MAX_LIMIT = 10_000
+BUSY_POLL_SECONDS = 0.2
+T = TypeVar("T")
 
 
 class IndexBusyError(MailkeepError):
@@ -114,17 +118,48 @@ def _discard_outdated(path: Path, found: str) -> None:
     )
 
 
-def _open_writer(index: tantivy.Index, path: Path) -> tantivy.IndexWriter:
+def retry_while_busy(attempt: Callable[[], T], wait: float) -> T:
+    """``attempt()``, tried again every ``BUSY_POLL_SECONDS`` while it raises
+    ``BlockingIOError`` (a lock another process holds), for up to ``wait`` seconds; then the
+    last ``BlockingIOError`` propagates."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return attempt()
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(BUSY_POLL_SECONDS)
+
+
+def _writer_now(index: tantivy.Index) -> tantivy.IndexWriter:
+    """A writer, or ``BlockingIOError`` while someone else holds the writer lock."""
     try:
         return index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=WRITER_THREADS)
     except ValueError as exc:
         if "lock" in str(exc).lower():
-            raise IndexBusyError(
-                f"The search index at {path} is being written by another process or task; "
-                "try again when it has finished.",
-                path=str(path),
-            ) from None
+            raise BlockingIOError(str(exc)) from None
         raise
+
+
+def _open_writer(index: tantivy.Index, path: Path, wait: float = 0.0) -> tantivy.IndexWriter:
+    try:
+        return retry_while_busy(lambda: _writer_now(index), wait)
+    except BlockingIOError:
+        raise IndexBusyError(
+            f"The search index at {path} is being written by another process or task; "
+            "try again when it has finished.",
+            path=str(path),
+        ) from None
+
+
+def _meta_stamp(path: Path) -> tuple[int, int, int] | None:
+    """What identifies the commit in ``path``: tantivy replaces ``meta.json`` on each commit."""
+    try:
+        info = (path / "meta.json").stat()
+    except FileNotFoundError:
+        return None
+    return (info.st_ino, info.st_mtime_ns, info.st_size)
 
 
 def _result_count(result: tantivy.SearchResult) -> int:
@@ -163,12 +198,14 @@ class TantivyIndex:
         self._schema = index.schema
         self._writer = writer
         self._builder = QueryBuilder(self._schema)
+        self._seen_meta: tuple[int, int, int] | None = _meta_stamp(path)
 
     @classmethod
-    def open(cls, path: Path, writable: bool) -> TantivyIndex:
+    def open(cls, path: Path, writable: bool, wait: float = 0.0) -> TantivyIndex:
         """Open the index in ``path``, creating an empty one if there is none.
 
-        ``writable`` takes the writer lock (``IndexBusyError`` if someone else holds it).
+        ``writable`` takes the writer lock, waiting up to ``wait`` seconds while someone else
+        holds it (then ``IndexBusyError``).
 
         An index built with another schema version (``SCHEMA_VERSION``) is not written to:
         opened writable it is replaced by an empty index and ``needs_rebuild`` is True, so the
@@ -190,7 +227,7 @@ class TantivyIndex:
         else:
             index = tantivy.Index.open(str(path))
         register_analyzers(index)
-        writer = _open_writer(index, path) if writable else None
+        writer = _open_writer(index, path, wait) if writable else None
         return cls(path, index, writer, needs_rebuild=(path / REBUILD_FILE).exists())
 
     @classmethod
@@ -303,7 +340,7 @@ class TantivyIndex:
         tquery = self._builder.build(node)
         if archives is not None:
             tquery = self._restrict(tquery, archives)
-        searcher = self._live_index().searcher()
+        searcher = self._searcher()
         result = searcher.search(
             tquery,
             limit=max(1, min(limit, MAX_LIMIT)),
@@ -359,7 +396,19 @@ class TantivyIndex:
 
     def count(self) -> int:
         """Number of documents visible to searches."""
-        return int(self._live_index().searcher().num_docs)
+        return int(self._searcher().num_docs)
+
+    def _searcher(self) -> tantivy.Searcher:
+        """A searcher on the latest commit. A read-only instance reloads as soon as another
+        process's commit replaced ``meta.json`` (tantivy's own watcher polls every half
+        second): an import from the command line is found by the server's very next search."""
+        index = self._live_index()
+        if self._writer is None:
+            stamp = _meta_stamp(self._path)
+            if stamp != self._seen_meta:
+                index.reload()
+                self._seen_meta = stamp
+        return index.searcher()
 
     def size_bytes(self) -> int:
         """Bytes on disk used by the index."""

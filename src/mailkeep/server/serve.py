@@ -114,6 +114,22 @@ async def _stop_background_work(boards: list[OperationBoard]) -> None:
             log.warning("still running at shutdown", extra={"fields": {"operations": left}})
 
 
+async def _release_idle_writers(runtime: Runtime) -> None:
+    """Give stores' writer locks back once they are idle, so command-line imports and profile
+    runs can write beside the server. Imports give them back as they end; this covers the
+    writes that run outside one (web moves and deletions, index rebuilds, compaction)."""
+    idle = float(runtime.setting("store.writer_idle_seconds"))
+    while True:
+        await asyncio.sleep(idle / 2)
+        try:
+            released = await asyncio.to_thread(runtime.stores.release_idle, idle)
+        except Exception:  # a failing store must not end the loop for the others
+            log.exception("releasing idle store writers failed")
+            continue
+        for store_id in released:
+            log.info("store writer released", extra={"fields": {"store": store_id}})
+
+
 def _config(app: ASGIApp, host: str, port: int, pair: CertificatePair | None) -> uvicorn.Config:
     return uvicorn.Config(
         app,
@@ -156,10 +172,14 @@ async def serve(runtime: Runtime, listeners: Listeners) -> None:
         "dataDir": str(runtime.data_dir),
     }
     await scheduler.start()
+    releaser = asyncio.create_task(_release_idle_writers(runtime))
     log.info("mailkeep serving", extra={"fields": fields})
     try:
         await asyncio.gather(*(server.serve() for server in servers))
     finally:
+        releaser.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await releaser
         await scheduler.stop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)

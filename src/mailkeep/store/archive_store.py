@@ -23,7 +23,7 @@ from typing import IO, Any, ParamSpec, TypeVar
 
 from mailkeep.errors import ConflictError, MailkeepError, NotFoundError
 from mailkeep.index.model import IndexDocument, SearchIndex
-from mailkeep.index.tantivy_index import TantivyIndex
+from mailkeep.index.tantivy_index import TantivyIndex, retry_while_busy
 from mailkeep.store import dictionaries
 from mailkeep.store.catalog.base import Batch, BlobRow, Catalog, EntryRow, Move
 from mailkeep.store.catalog.sql import to_micros
@@ -53,7 +53,10 @@ def _serialised(method: Callable[P, R]) -> Callable[P, R]:
         store = args[0]
         assert isinstance(store, ArchiveStore)
         with store.write_lock:
-            return method(*args, **kwargs)
+            try:
+                return method(*args, **kwargs)
+            finally:
+                store.last_write = time.monotonic()  # the server's idle release counts from here
 
     return locked
 
@@ -85,7 +88,10 @@ class ArchiveStore:
         deriver: Deriver | None = None,
         max_container_bytes: int = DEFAULT_MAX_CONTAINER_BYTES,
         state: str = "normal",
+        writer_wait: float = 0.0,
     ) -> None:
+        """Open a store for reading; ``writer_wait`` is how long ``open_writer`` waits for a
+        writer lock another process holds before raising ``StoreBusyError``."""
         self.id = store_id
         self.state = state
         self.descriptor = descriptor
@@ -94,6 +100,8 @@ class ArchiveStore:
         self.codec = RecordCodec(data_key)
         self.deriver = deriver
         self._max_container = max_container_bytes
+        self._writer_wait = writer_wait
+        self.last_write = time.monotonic()
         self.content_dir = Path(paths.content)
         self.reader = ContainerReader(self.content_dir)
         self._writer: ContainerWriter | None = None
@@ -115,7 +123,7 @@ class ArchiveStore:
         if self._writer is not None:
             return
         if self._lock is None:
-            self._lock = _take_lock(Path(self.paths.descriptor) / ".writer.lock")
+            self._lock = _take_lock(Path(self.paths.descriptor) / ".writer.lock", self._writer_wait)
         self._upgrade_format()
         self.content_dir.mkdir(parents=True, exist_ok=True)
         committed = self.catalog.committed_containers()
@@ -140,6 +148,7 @@ class ArchiveStore:
         if self._index is not None and self._index_writable:
             self._index.close()
             self._index = None
+        self._index_writable = False  # searches from now on open the index read-only
         self.close_writer()
         if self._lock is not None:
             self._lock.close()
@@ -150,6 +159,11 @@ class ArchiveStore:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+
+    @property
+    def holds_writer(self) -> bool:
+        """Whether this process holds the store's writer lock."""
+        return self._lock is not None
 
     @property
     def max_container_bytes(self) -> int:
@@ -175,9 +189,10 @@ class ArchiveStore:
         """The store's search index (opened lazily; writable only for the writer)."""
         if self._index is not None and (self._index_writable or not writable):
             return self._index
-        if self._index is not None:
-            self._index.close()
-        self._index = TantivyIndex.open(Path(self.paths.index), writable=writable)
+        # A read-only index is dropped, not closed: a search in another thread may still be
+        # reading it (closing holds no lock to give back).
+        wait = self._writer_wait if writable else 0.0
+        self._index = TantivyIndex.open(Path(self.paths.index), writable=writable, wait=wait)
         self._index_writable = writable
         return self._index
 
@@ -398,8 +413,11 @@ class ArchiveStore:
         return self.catalog.iter_entries()
 
     def search_index(self) -> SearchIndex:
-        """The index for searching (never takes the writer lock)."""
-        return self.index(writable=self._index_writable)
+        """The index for searching: the writer's own index while this process writes (it sees
+        its commits at once), else a read-only one. Never takes the writer lock: a search in
+        the server must not lock command-line imports out."""
+        index = self._index
+        return index if index is not None else self.index(writable=False)
 
     @_serialised
     def close(self) -> None:
@@ -420,15 +438,20 @@ class ArchiveStore:
                 self._lock = None
 
 
-def _take_lock(path: Path) -> IO[bytes]:
+def _take_lock(path: Path, wait: float) -> IO[bytes]:
+    """The store's writer lock file, locked; waits up to ``wait`` seconds for another holder
+    (a server gives it back when its import ends or it is idle) before ``StoreBusyError``."""
     handle = path.open("ab")
     try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError as exc:
+        retry_while_busy(lambda: fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB), wait)
+    except BlockingIOError:
         handle.close()
         raise StoreBusyError(
-            f"Archive store at {path.parent} is in use by another mailkeep process."
-        ) from exc
+            f"Archive store at {path.parent} is in use by another mailkeep process (a running "
+            f"`mailkeep serve` archiving, or another import); waited {wait:g} s for it. Run "
+            "this again when that has finished, or raise store.writer_wait_seconds.",
+            path=str(path.parent),
+        ) from None
     os.set_inheritable(handle.fileno(), False)
     return handle
 

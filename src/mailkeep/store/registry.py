@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,14 +64,20 @@ class StoreRegistry:
         base_dir: Path,
         deriver_factory: Callable[[], Deriver | None],
         container_bytes: int,
+        writer_wait: float = 0.0,
     ) -> None:
+        """``writer_wait``: how long opening a store for writing waits for another process
+        holding its writer lock (``store.writer_wait_seconds``)."""
         self._sessions = sessions
         self._master_key = master_key
         self._base_dir = base_dir
         self._deriver_factory = deriver_factory
         self._container_bytes = container_bytes
+        self._writer_wait = writer_wait
         self._open: dict[int, ArchiveStore] = {}
         self._opening = threading.Lock()  # an import's reader and writer threads both open stores
+        self._writing = 0  # imports (and other write sessions) running in this process
+        self._writing_lock = threading.Lock()
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -122,6 +130,7 @@ class StoreRegistry:
             self._deriver_factory(),
             self._container_bytes,
             row.requested_state,
+            self._writer_wait,
         )
 
     def _catalog(
@@ -150,6 +159,36 @@ class StoreRegistry:
         goes on). Called when this process has no import running."""
         for store in list(self._open.values()):
             store.release_writer()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """A write session (an import): while any is running, ``release_idle`` keeps the
+        writers; when the last one ends, every store gives its writer back at once, so that
+        another process (``mailkeep import`` beside ``mailkeep serve``) can write."""
+        with self._writing_lock:
+            self._writing += 1
+        try:
+            yield
+        finally:
+            with self._writing_lock:
+                self._writing -= 1
+                if self._writing == 0:
+                    self.release_writers()
+
+    def release_idle(self, idle_seconds: float) -> list[int]:
+        """Give back the writers of stores not written for ``idle_seconds`` while no write
+        session runs (the server calls this periodically: web moves and deletions, index
+        rebuilds and compactions take a writer outside any import). Returns the store ids."""
+        released = []
+        with self._writing_lock:
+            if self._writing:
+                return []
+            now = time.monotonic()
+            for store in list(self._open.values()):
+                if store.holds_writer and now - store.last_write >= idle_seconds:
+                    store.release_writer()  # waits for a write in progress (the store's lock)
+                    released.append(store.id)
+        return released
 
     def close(self) -> None:
         """Close every open store."""
