@@ -12,10 +12,10 @@ from __future__ import annotations
 import fcntl
 import functools
 import os
-import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from itertools import islice
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +23,7 @@ from typing import IO, Any, ParamSpec, TypeVar
 
 from mailkeep.errors import ConflictError, MailkeepError, NotFoundError
 from mailkeep.index.model import IndexDocument, SearchIndex
+from mailkeep.index import aside
 from mailkeep.index.tantivy_index import TantivyIndex, retry_while_busy
 from mailkeep.store import dictionaries
 from mailkeep.store.catalog.base import Batch, BlobRow, Catalog, EntryRow, Move
@@ -129,6 +130,7 @@ class ArchiveStore:
         committed = self.catalog.committed_containers()
         self._writer = ContainerWriter.resume(self.content_dir, committed, self._max_container)
         self._next_id = self.catalog.next_entry_id()
+        aside.settle(Path(self.paths.index))  # a rebuild interrupted by a crash
         if self.index(writable=True).needs_rebuild:  # an index from an older schema version
             self.catalog.queue_all_for_index()
         self.catch_up_index()
@@ -357,20 +359,38 @@ class ArchiveStore:
 
     @_serialised
     def rebuild_index(self, progress: Callable[[int], None] | None = None) -> int:
-        """Drop the index and rebuild it from content; returns documents indexed."""
+        """Rebuild the index from content; returns documents indexed.
+
+        The new index is built in an empty directory beside the one in use (which searches
+        keep using meanwhile) and swapped in only when complete, so a crash half-way leaves the
+        old index searchable and whole. Starting empty also heals an index that is damaged or
+        was written by an older schema version."""
         self.open_writer()
+        self.flush_index()
+        live = Path(self.paths.index)
+        built = aside.fresh_aside(live)
+        with TantivyIndex.open(built, writable=True) as new:
+            done = self._index_every_entry(new, progress)
+            new.commit()
+        aside.mark_complete(built)
         if self._index is not None:
-            self._index.close()
+            self._index.close()  # gives the old index's writer lock back before the swap
             self._index = None
-        # Start from an empty directory: this also heals an index that is damaged or was
-        # written by an older schema version.
-        index_dir = Path(self.paths.index)
-        if index_dir.exists():
-            shutil.rmtree(index_dir)
-        index_dir.mkdir(parents=True)
-        self._unindexed = []
-        self.catalog.queue_all_for_index()
-        return self.catch_up_index(progress)
+        aside.swap_in(live, built)
+        return done
+
+    def _index_every_entry(
+        self, index: TantivyIndex, progress: Callable[[int], None] | None
+    ) -> int:
+        """Add a document for every entry of the catalog, a slice at a time (bounded memory)."""
+        done = 0
+        rows = self.catalog.iter_entries(CATCH_UP_SLICE)
+        while entries := list(islice(rows, CATCH_UP_SLICE)):
+            index.add(self.derive_documents(entries), new=True)
+            done += len(entries)
+            if progress is not None:
+                progress(done)
+        return done
 
     @_serialised
     def rebuild_archive_index(
