@@ -30,6 +30,9 @@ from mailkeep.store.descriptor import Descriptor, read_descriptor, write_descrip
 from mailkeep.store.model import STORE_STATES, STORE_TYPES, Deriver, StorePaths, StoreType
 
 
+_PATH_COLUMNS = ("descriptor_path", "content_path", "index_path", "metadata_path")
+
+
 @dataclass(frozen=True)
 class StoreSpec:
     """What ``create`` and ``attach`` are given (the guide's CreateStore arguments)."""
@@ -49,6 +52,18 @@ def _slug(name: str) -> str:
     return slug[:80]
 
 
+def _check_identity(row: StoreRecord, found: str, where: str) -> None:
+    """Refuse a store whose files belong to another store than the registry row (a data
+    directory put together from different copies, a store directory replaced by another)."""
+    if found != row.uuid:
+        raise ConflictError(
+            f"Archive store {row.id} ({row.name}) is registered with identity {row.uuid}, but "
+            f"the {where} at {row.descriptor_path} belongs to store {found}: refusing to use "
+            "it. Put the right store back there, or detach this store and attach it from "
+            "where its files are (`mailkeep store detach` / `store attach`)."
+        )
+
+
 def _empty_dir(path: Path, label: str) -> None:
     if path.exists() and any(path.iterdir()):
         raise ConflictError(f"The {label} directory {path} exists and is not empty.")
@@ -61,13 +76,17 @@ class StoreRegistry:
         self,
         sessions: sessionmaker[Session],
         master_key: bytes,
+        data_dir: Path,
         base_dir: Path,
         deriver_factory: Callable[[], Deriver | None],
         container_bytes: int,
         writer_wait: float = 0.0,
     ) -> None:
-        """``writer_wait``: how long opening a store for writing waits for another process
-        holding its writer lock (``store.writer_wait_seconds``)."""
+        """Stores inside ``data_dir`` are registered by paths relative to it (a copied or
+        restored data directory then uses its own stores); ``base_dir`` is where new standard
+        stores go; ``writer_wait``: how long opening a store for writing waits for another
+        process holding its writer lock (``store.writer_wait_seconds``)."""
+        self._data_dir = data_dir.resolve()
         self._sessions = sessions
         self._master_key = master_key
         self._base_dir = base_dir
@@ -84,7 +103,8 @@ class StoreRegistry:
     def records(self) -> list[StoreRecord]:
         """Every attached store, by id."""
         with self._sessions() as session:
-            return list(session.scalars(select(StoreRecord).order_by(StoreRecord.id)))
+            rows = list(session.scalars(select(StoreRecord).order_by(StoreRecord.id)))
+        return [self._absolute(row) for row in rows]
 
     def record(self, store_id: int) -> StoreRecord:
         """One store's registry row; NotFoundError for unknown ids."""
@@ -92,7 +112,25 @@ class StoreRegistry:
             row = session.get(StoreRecord, store_id)
         if row is None:
             raise NotFoundError(f"No archive store with id {store_id}.")
+        return self._absolute(row)
+
+    def _absolute(self, row: StoreRecord) -> StoreRecord:
+        """A (detached) row with its paths made absolute for everyone who reads them."""
+        for name in _PATH_COLUMNS:
+            value = getattr(row, name)
+            if value is not None and not Path(value).is_absolute():
+                setattr(row, name, str(self._data_dir / value))
         return row
+
+    def _stored(self, path: str | None) -> str | None:
+        """A store path as the master database keeps it: relative to the data directory when
+        inside it, else absolute."""
+        if path is None:
+            return None
+        absolute = Path(path)
+        if absolute.is_relative_to(self._data_dir):
+            return absolute.relative_to(self._data_dir).as_posix()
+        return str(absolute)
 
     def current_id(self) -> int | None:
         """Id of the current store, if any."""
@@ -117,10 +155,15 @@ class StoreRegistry:
 
     def _open_row(self, row: StoreRecord) -> ArchiveStore:
         descriptor = read_descriptor(Path(row.descriptor_path))
+        _check_identity(row, descriptor.uuid, "store.json")
         paths = StorePaths(row.descriptor_path, row.content_path, row.index_path, row.metadata_path)
         key = unwrap_key(self._master_key, descriptor.wrapped_key)
         catalog = self._catalog(descriptor, paths, row.database_url)
         catalog.initialize()  # idempotent; recreates an empty catalog for `store recover`
+        found = catalog.get_meta("store_uuid")
+        if found is not None and found != descriptor.uuid:
+            catalog.close()
+            _check_identity(row, found, "catalog")
         return ArchiveStore(
             row.id,
             descriptor,
@@ -283,15 +326,15 @@ class StoreRegistry:
                 name=descriptor.name,
                 type=descriptor.type,
                 requested_state=state,
-                descriptor_path=paths.descriptor,
-                content_path=paths.content,
-                index_path=paths.index,
-                metadata_path=paths.metadata,
+                descriptor_path=self._stored(paths.descriptor),
+                content_path=self._stored(paths.content),
+                index_path=self._stored(paths.index),
+                metadata_path=self._stored(paths.metadata),
                 database_url=sealed_url,
                 created_at=datetime.now(UTC),
             )
             session.add(row)
-        return row
+        return self._absolute(row)
 
     @staticmethod
     def _demote_current(session: Session) -> None:
@@ -355,8 +398,10 @@ class StoreRegistry:
         with self._sessions.begin() as session:
             stored = session.get(StoreRecord, store_id)
             assert stored is not None
-            stored.descriptor_path, stored.content_path = paths.descriptor, paths.content
-            stored.index_path, stored.metadata_path = paths.index, paths.metadata
+            stored.descriptor_path = self._stored(paths.descriptor) or ""
+            stored.content_path = self._stored(paths.content) or ""
+            stored.index_path = self._stored(paths.index) or ""
+            stored.metadata_path = self._stored(paths.metadata)
             stored.database_url = sealed
         return self.record(store_id)
 
