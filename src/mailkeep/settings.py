@@ -84,7 +84,7 @@ _ALL = (
         float,
         30.0,
         "How long a command waits for an archive store that another process (a running server's "
-        "import, another command) is writing, before it gives up with \"store in use\".",
+        'import, another command) is writing, before it gives up with "store in use".',
         minimum=0,
     ),
     Setting(

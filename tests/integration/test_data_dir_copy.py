@@ -76,8 +76,7 @@ def test_the_migration_makes_paths_inside_the_data_directory_relative(tmp_path: 
     with database:  # as a 0003 database had them: every path absolute
         for column in ("descriptor_path", "content_path", "index_path", "metadata_path"):
             database.execute(
-                f"UPDATE stores SET {column} = ? || '/' || {column} "  # noqa: S608
-                f"WHERE {column} NOT LIKE '/%'",
+                f"UPDATE stores SET {column} = ? || '/' || {column} WHERE {column} NOT LIKE '/%'",
                 (str(data.resolve()),),
             )
         database.execute("UPDATE alembic_version SET version_num = '0003'")

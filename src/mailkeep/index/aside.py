@@ -56,8 +56,8 @@ def swap_in(live: Path, aside: Path) -> None:
     else:
         retired = retired_of(live)
         if live.exists():
-            os.rename(live, retired)
-        os.rename(aside, live)
+            live.rename(retired)
+        aside.rename(live)
         _fsync(live.parent)
         shutil.rmtree(retired, ignore_errors=True)
     (live / COMPLETE_FILE).unlink(missing_ok=True)
@@ -68,9 +68,9 @@ def settle(live: Path) -> None:
     aside, retired = aside_of(live), retired_of(live)
     if not live.exists():
         if (aside / COMPLETE_FILE).exists():
-            os.rename(aside, live)
+            aside.rename(live)
         elif retired.exists():
-            os.rename(retired, live)
+            retired.rename(live)
         if live.parent.exists():
             _fsync(live.parent)
     (live / COMPLETE_FILE).unlink(missing_ok=True)

@@ -15,15 +15,15 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from itertools import islice
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any, ParamSpec, TypeVar
 
 from mailkeep.errors import ConflictError, MailkeepError, NotFoundError
-from mailkeep.index.model import IndexDocument, SearchIndex
 from mailkeep.index import aside
+from mailkeep.index.model import IndexDocument, SearchIndex
 from mailkeep.index.tantivy_index import TantivyIndex, retry_while_busy
 from mailkeep.store import dictionaries
 from mailkeep.store.catalog.base import Batch, BlobRow, Catalog, EntryRow, Move

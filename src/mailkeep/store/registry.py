@@ -29,7 +29,6 @@ from mailkeep.store.catalog.sqlite import SqliteCatalog
 from mailkeep.store.descriptor import Descriptor, read_descriptor, write_descriptor
 from mailkeep.store.model import STORE_STATES, STORE_TYPES, Deriver, StorePaths, StoreType
 
-
 _PATH_COLUMNS = ("descriptor_path", "content_path", "index_path", "metadata_path")
 
 
