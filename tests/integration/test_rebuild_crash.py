@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import signal
+import time
 from pathlib import Path
 
 from mailkeep.index.aside import aside_of
@@ -92,3 +93,39 @@ def test_verify_reports_an_index_that_lacks_messages(tmp_path: Path) -> None:
             "pending": 0,
             "ok": True,
         }
+
+
+def test_the_server_applies_index_work_a_crash_left_queued(tmp_path: Path) -> None:
+    """A crash between the catalog's commit and the index's leaves queued work: the server
+    applies it when it starts, instead of searching without those messages until a write."""
+    data = tmp_path / "data"
+    with Runtime.init(data) as rt:
+        rt.set_setting("ingest.workers", "1")
+        rt.users.create("admin", privileges=("admin",), password=PASSWORD)
+        rt.users.create("alice", ("alice@example.com",))
+        import_source(rt, source_of([build_message(n) for n in range(4)]), "alice")
+        store = rt.stores.open(1)
+        store.release_writer()
+        lost = [e.id for e in store.iter_entries()][:3]
+        with TantivyIndex.open(Path(store.paths.index), writable=True) as index:
+            index.delete(lost)
+            index.commit()
+        store.catalog.queue_all_for_index("alice")  # as the crashed writer left it
+    assert _found(data) == 1
+    port = free_port()
+    args = ("--bind", "127.0.0.1", "--http-port", "0", "--https-port", "0")
+    with serving(data, *args, "--api-http-port", str(port)):
+        wait_healthy(f"http://127.0.0.1:{port}/healthz")
+        admin = WireClient(f"http://127.0.0.1:{port}", "admin", PASSWORD)
+        deadline = time.monotonic() + 60
+        while not (report := admin.result("VerifyStore", id=1, includeIndexes=True))["ok"]:
+            assert time.monotonic() < deadline, report
+            time.sleep(0.2)
+        assert report["index"] == {
+            "documents": 4,
+            "messages": 4,
+            "missing": 0,
+            "pending": 0,
+            "ok": True,
+        }
+        assert _found(data) == 4  # a command-line search beside the server

@@ -114,10 +114,18 @@ async def _stop_background_work(boards: list[OperationBoard]) -> None:
             log.warning("still running at shutdown", extra={"fields": {"operations": left}})
 
 
-async def _release_idle_writers(runtime: Runtime) -> None:
-    """Give stores' writer locks back once they are idle, so command-line imports and profile
-    runs can write beside the server. Imports give them back as they end; this covers the
-    writes that run outside one (web moves and deletions, index rebuilds, compaction)."""
+async def _store_upkeep(runtime: Runtime) -> None:
+    """First apply index work a crash left queued, then keep giving stores' writer locks back
+    once they are idle, so command-line imports and profile runs can write beside the server.
+    Imports give them back as they end; this covers the writes that run outside one (web
+    moves and deletions, index rebuilds, compaction)."""
+    try:
+        caught = await asyncio.to_thread(runtime.stores.catch_up_indexes)
+    except Exception:  # a damaged store must not stop the server; verify reports it
+        log.exception("applying queued index work failed")
+    else:
+        for store_id in caught:
+            log.info("queued index work applied", extra={"fields": {"store": store_id}})
     idle = float(runtime.setting("store.writer_idle_seconds"))
     while True:
         await asyncio.sleep(idle / 2)
@@ -172,7 +180,7 @@ async def serve(runtime: Runtime, listeners: Listeners) -> None:
         "dataDir": str(runtime.data_dir),
     }
     await scheduler.start()
-    releaser = asyncio.create_task(_release_idle_writers(runtime))
+    releaser = asyncio.create_task(_store_upkeep(runtime))
     log.info("mailkeep serving", extra={"fields": fields})
     try:
         await asyncio.gather(*(server.serve() for server in servers))

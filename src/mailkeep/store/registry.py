@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from mailkeep.crypto.keys import generate_key, open_secret, seal_secret, unwrap_key, wrap_key
 from mailkeep.errors import ConflictError, InvalidInputError, NotFoundError
 from mailkeep.master.models import StoreRecord
-from mailkeep.store.archive_store import ArchiveStore
+from mailkeep.index.tantivy_index import IndexBusyError
+from mailkeep.store.archive_store import ArchiveStore, StoreBusyError
 from mailkeep.store.catalog.base import Catalog
 from mailkeep.store.catalog.postgres import PostgresCatalog, normalise_url
 from mailkeep.store.catalog.sqlite import SqliteCatalog
@@ -216,6 +217,25 @@ class StoreRegistry:
                 self._writing -= 1
                 if self._writing == 0:
                     self.release_writers()
+
+    def catch_up_indexes(self) -> list[int]:
+        """Apply index work a crash left queued (searches miss those messages until it is):
+        each such store takes its writer, catches up and gives the writer back. A store that
+        another process is writing is skipped: that writer catches up. Returns the store ids."""
+        caught = []
+        for row in self.records():
+            if row.requested_state == "disabled":
+                continue
+            store = self.open(row.id)
+            if not store.catalog.index_queue(1):
+                continue
+            with self.writing():
+                try:
+                    store.open_writer()  # applies the queue
+                except (StoreBusyError, IndexBusyError):
+                    continue
+            caught.append(row.id)
+        return caught
 
     def release_idle(self, idle_seconds: float) -> list[int]:
         """Give back the writers of stores not written for ``idle_seconds`` while no write
