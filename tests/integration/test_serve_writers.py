@@ -149,7 +149,7 @@ def _has_open(pid: int, name: str) -> bool:
     """Whether process ``pid`` has a file called ``name`` open (it is trying to lock it)."""
     fds = Path(f"/proc/{pid}/fd")
     try:
-        return any(os.readlink(fd).endswith(name) for fd in fds.iterdir())
+        return any(str(fd.readlink()).endswith(name) for fd in fds.iterdir())
     except (FileNotFoundError, ProcessLookupError):
         return False
 
@@ -171,8 +171,10 @@ def test_a_cli_import_waits_for_a_busy_store_then_fails_clearly(tmp_path: Path) 
         mk(data, "config", "set", "store.writer_wait_seconds", "60")
         env = {k: v for k, v in os.environ.items() if k != "MAILKEEP_HOME"}
         waiting = subprocess.Popen(
-            [sys.executable, "-m", "mailkeep", "--data-dir", str(data), "import", "eml"]
-            + [str(tmp_path / "one.eml"), "--user", "alice", "--json"],
+            [
+                *(sys.executable, "-m", "mailkeep", "--data-dir", str(data), "import", "eml"),
+                *(str(tmp_path / "one.eml"), "--user", "alice", "--json"),
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=env,

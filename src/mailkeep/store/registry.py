@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailkeep.crypto.keys import generate_key, open_secret, seal_secret, unwrap_key, wrap_key
 from mailkeep.errors import ConflictError, InvalidInputError, NotFoundError
-from mailkeep.master.models import StoreRecord
 from mailkeep.index.tantivy_index import IndexBusyError
+from mailkeep.master.models import StoreRecord
 from mailkeep.store.archive_store import ArchiveStore, StoreBusyError
 from mailkeep.store.catalog.base import Catalog
 from mailkeep.store.catalog.postgres import PostgresCatalog, normalise_url
