@@ -9,12 +9,10 @@ instance, after tantivy's short reload delay in others).
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TypeVar
 
 import tantivy
 
@@ -38,26 +36,16 @@ from mailkeep.index.schema import (
 )
 from mailkeep.index.snippet_codec import SnippetCodec
 from mailkeep.index.snippets import SnippetMaker
+from mailkeep.index.writer_lock import IndexBusyError as IndexBusyError  # re-exported
+from mailkeep.index.writer_lock import open_writer
 
 log = logging.getLogger(__name__)
 
-WRITER_HEAP_BYTES = 96_000_000
 GC_WRITER_HEAP_BYTES = 15_000_000  # tantivy's minimum; the garbage-collecting writer adds nothing
-# One indexing thread: half the segments per commit (a smaller index: terms are not repeated
-# per segment), and ingest workers use the other cores anyway.
-WRITER_THREADS = 1
 VERSION_FILE = "mailkeep-index-version"
 # Present from the replacement of an outdated index until the commit after the next ``clear``.
 REBUILD_FILE = "mailkeep-index-needs-rebuild"
 MAX_LIMIT = 10_000
-BUSY_POLL_SECONDS = 0.2
-T = TypeVar("T")
-
-
-class IndexBusyError(MailkeepError):
-    """Another writer (in this or another process) holds the index's writer lock."""
-
-    code = "index_busy"
 
 
 class IndexVersionError(MailkeepError):
@@ -104,7 +92,7 @@ def _discard_outdated(path: Path, found: str) -> None:
         old = tantivy.Index.open(str(path))
     except (OSError, ValueError):  # too old for this tantivy: nobody can be writing it
         old = None
-    writer = _open_writer(old, path) if old is not None else None
+    writer = open_writer(old, path) if old is not None else None
     for item in path.iterdir():
         if item.is_file() and not item.name.endswith(".lock") and item.name != REBUILD_FILE:
             item.unlink(missing_ok=True)
@@ -116,41 +104,6 @@ def _discard_outdated(path: Path, found: str) -> None:
         found,
         SCHEMA_VERSION,
     )
-
-
-def retry_while_busy(attempt: Callable[[], T], wait: float) -> T:
-    """``attempt()``, tried again every ``BUSY_POLL_SECONDS`` while it raises
-    ``BlockingIOError`` (a lock another process holds), for up to ``wait`` seconds; then the
-    last ``BlockingIOError`` propagates."""
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            return attempt()
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                raise
-            time.sleep(BUSY_POLL_SECONDS)
-
-
-def _writer_now(index: tantivy.Index) -> tantivy.IndexWriter:
-    """A writer, or ``BlockingIOError`` while someone else holds the writer lock."""
-    try:
-        return index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=WRITER_THREADS)
-    except ValueError as exc:
-        if "lock" in str(exc).lower():
-            raise BlockingIOError(str(exc)) from None
-        raise
-
-
-def _open_writer(index: tantivy.Index, path: Path, wait: float = 0.0) -> tantivy.IndexWriter:
-    try:
-        return retry_while_busy(lambda: _writer_now(index), wait)
-    except BlockingIOError:
-        raise IndexBusyError(
-            f"The search index at {path} is being written by another process or task; "
-            "try again when it has finished.",
-            path=str(path),
-        ) from None
 
 
 def _meta_stamp(path: Path) -> tuple[int, int, int] | None:
@@ -227,7 +180,7 @@ class TantivyIndex:
         else:
             index = tantivy.Index.open(str(path))
         register_analyzers(index)
-        writer = _open_writer(index, path, wait) if writable else None
+        writer = open_writer(index, path, wait) if writable else None
         return cls(path, index, writer, needs_rebuild=(path / REBUILD_FILE).exists())
 
     @classmethod

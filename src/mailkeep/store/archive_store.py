@@ -9,9 +9,7 @@ re-derived from content on the next open for writing.
 
 from __future__ import annotations
 
-import fcntl
 import functools
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -24,7 +22,7 @@ from typing import IO, Any, ParamSpec, TypeVar
 from mailkeep.errors import ConflictError, MailkeepError, NotFoundError
 from mailkeep.index import aside
 from mailkeep.index.model import IndexDocument, SearchIndex
-from mailkeep.index.tantivy_index import TantivyIndex, retry_while_busy
+from mailkeep.index.tantivy_index import TantivyIndex
 from mailkeep.store import dictionaries
 from mailkeep.store.catalog.base import Batch, BlobRow, Catalog, EntryRow, Move
 from mailkeep.store.catalog.sql import to_micros
@@ -36,6 +34,8 @@ from mailkeep.store.content.containers import (
 from mailkeep.store.content.records import Blob, RecordCodec
 from mailkeep.store.descriptor import FORMAT, Descriptor, write_descriptor
 from mailkeep.store.model import Deriver, Incoming, StorePaths
+from mailkeep.store.writer_lock import StoreBusyError as StoreBusyError  # re-exported
+from mailkeep.store.writer_lock import take_writer_lock
 
 INDEX_COMMIT_DOCS = 5000
 INDEX_COMMIT_SECONDS = 5.0
@@ -60,12 +60,6 @@ def _serialised(method: Callable[P, R]) -> Callable[P, R]:
                 store.last_write = time.monotonic()  # the server's idle release counts from here
 
     return locked
-
-
-class StoreBusyError(MailkeepError):
-    """Another process is writing to this store."""
-
-    code = "store_busy"
 
 
 @dataclass(frozen=True)
@@ -124,7 +118,9 @@ class ArchiveStore:
         if self._writer is not None:
             return
         if self._lock is None:
-            self._lock = _take_lock(Path(self.paths.descriptor) / ".writer.lock", self._writer_wait)
+            self._lock = take_writer_lock(
+                Path(self.paths.descriptor) / ".writer.lock", self._writer_wait
+            )
         self._upgrade_format()
         self.content_dir.mkdir(parents=True, exist_ok=True)
         committed = self.catalog.committed_containers()
@@ -456,24 +452,6 @@ class ArchiveStore:
             if self._lock is not None:
                 self._lock.close()
                 self._lock = None
-
-
-def _take_lock(path: Path, wait: float) -> IO[bytes]:
-    """The store's writer lock file, locked; waits up to ``wait`` seconds for another holder
-    (a server gives it back when its import ends or it is idle) before ``StoreBusyError``."""
-    handle = path.open("ab")
-    try:
-        retry_while_busy(lambda: fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB), wait)
-    except BlockingIOError:
-        handle.close()
-        raise StoreBusyError(
-            f"Archive store at {path.parent} is in use by another mailkeep process (a running "
-            f"`mailkeep serve` archiving, or another import); waited {wait:g} s for it. Run "
-            "this again when that has finished, or raise store.writer_wait_seconds.",
-            path=str(path.parent),
-        ) from None
-    os.set_inheritable(handle.fileno(), False)
-    return handle
 
 
 def add_record(entry: EntryRow) -> dict[str, Any]:

@@ -21,16 +21,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailkeep.crypto.keys import generate_key, open_secret, seal_secret, unwrap_key, wrap_key
 from mailkeep.errors import ConflictError, InvalidInputError, NotFoundError
-from mailkeep.index.tantivy_index import IndexBusyError
+from mailkeep.index.writer_lock import IndexBusyError
 from mailkeep.master.models import StoreRecord
-from mailkeep.store.archive_store import ArchiveStore, StoreBusyError
+from mailkeep.store.archive_store import ArchiveStore
 from mailkeep.store.catalog.base import Catalog
 from mailkeep.store.catalog.postgres import PostgresCatalog, normalise_url
 from mailkeep.store.catalog.sqlite import SqliteCatalog
 from mailkeep.store.descriptor import Descriptor, read_descriptor, write_descriptor
+from mailkeep.store.locations import StoreLocations, check_identity
 from mailkeep.store.model import STORE_STATES, STORE_TYPES, Deriver, StorePaths, StoreType
-
-_PATH_COLUMNS = ("descriptor_path", "content_path", "index_path", "metadata_path")
+from mailkeep.store.writer_lock import StoreBusyError
 
 
 @dataclass(frozen=True)
@@ -50,18 +50,6 @@ class StoreSpec:
 def _slug(name: str) -> str:
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "store"
     return slug[:80]
-
-
-def _check_identity(row: StoreRecord, found: str, where: str) -> None:
-    """Refuse a store whose files belong to another store than the registry row (a data
-    directory put together from different copies, a store directory replaced by another)."""
-    if found != row.uuid:
-        raise ConflictError(
-            f"Archive store {row.id} ({row.name}) is registered with identity {row.uuid}, but "
-            f"the {where} at {row.descriptor_path} belongs to store {found}: refusing to use "
-            "it. Put the right store back there, or detach this store and attach it from "
-            "where its files are (`mailkeep store detach` / `store attach`)."
-        )
 
 
 def _empty_dir(path: Path, label: str) -> None:
@@ -86,7 +74,7 @@ class StoreRegistry:
         restored data directory then uses its own stores); ``base_dir`` is where new standard
         stores go; ``writer_wait``: how long opening a store for writing waits for another
         process holding its writer lock (``store.writer_wait_seconds``)."""
-        self._data_dir = data_dir.resolve()
+        self._locations = StoreLocations(data_dir)
         self._sessions = sessions
         self._master_key = master_key
         self._base_dir = base_dir
@@ -104,7 +92,7 @@ class StoreRegistry:
         """Every attached store, by id."""
         with self._sessions() as session:
             rows = list(session.scalars(select(StoreRecord).order_by(StoreRecord.id)))
-        return [self._absolute(row) for row in rows]
+        return [self._locations.absolute(row) for row in rows]
 
     def record(self, store_id: int) -> StoreRecord:
         """One store's registry row; NotFoundError for unknown ids."""
@@ -112,25 +100,7 @@ class StoreRegistry:
             row = session.get(StoreRecord, store_id)
         if row is None:
             raise NotFoundError(f"No archive store with id {store_id}.")
-        return self._absolute(row)
-
-    def _absolute(self, row: StoreRecord) -> StoreRecord:
-        """A (detached) row with its paths made absolute for everyone who reads them."""
-        for name in _PATH_COLUMNS:
-            value = getattr(row, name)
-            if value is not None and not Path(value).is_absolute():
-                setattr(row, name, str(self._data_dir / value))
-        return row
-
-    def _stored(self, path: str | None) -> str | None:
-        """A store path as the master database keeps it: relative to the data directory when
-        inside it, else absolute."""
-        if path is None:
-            return None
-        absolute = Path(path)
-        if absolute.is_relative_to(self._data_dir):
-            return absolute.relative_to(self._data_dir).as_posix()
-        return str(absolute)
+        return self._locations.absolute(row)
 
     def current_id(self) -> int | None:
         """Id of the current store, if any."""
@@ -155,7 +125,7 @@ class StoreRegistry:
 
     def _open_row(self, row: StoreRecord) -> ArchiveStore:
         descriptor = read_descriptor(Path(row.descriptor_path))
-        _check_identity(row, descriptor.uuid, "store.json")
+        check_identity(row, descriptor.uuid, "store.json")
         paths = StorePaths(row.descriptor_path, row.content_path, row.index_path, row.metadata_path)
         key = unwrap_key(self._master_key, descriptor.wrapped_key)
         catalog = self._catalog(descriptor, paths, row.database_url)
@@ -163,7 +133,7 @@ class StoreRegistry:
         found = catalog.get_meta("store_uuid")
         if found is not None and found != descriptor.uuid:
             catalog.close()
-            _check_identity(row, found, "catalog")
+            check_identity(row, found, "catalog")
         return ArchiveStore(
             row.id,
             descriptor,
@@ -345,15 +315,15 @@ class StoreRegistry:
                 name=descriptor.name,
                 type=descriptor.type,
                 requested_state=state,
-                descriptor_path=self._stored(paths.descriptor),
-                content_path=self._stored(paths.content),
-                index_path=self._stored(paths.index),
-                metadata_path=self._stored(paths.metadata),
+                descriptor_path=self._locations.stored(paths.descriptor),
+                content_path=self._locations.stored(paths.content),
+                index_path=self._locations.stored(paths.index),
+                metadata_path=self._locations.stored(paths.metadata),
                 database_url=sealed_url,
                 created_at=datetime.now(UTC),
             )
             session.add(row)
-        return self._absolute(row)
+        return self._locations.absolute(row)
 
     @staticmethod
     def _demote_current(session: Session) -> None:
@@ -417,10 +387,10 @@ class StoreRegistry:
         with self._sessions.begin() as session:
             stored = session.get(StoreRecord, store_id)
             assert stored is not None
-            stored.descriptor_path = self._stored(paths.descriptor) or ""
-            stored.content_path = self._stored(paths.content) or ""
-            stored.index_path = self._stored(paths.index) or ""
-            stored.metadata_path = self._stored(paths.metadata)
+            stored.descriptor_path = self._locations.stored(paths.descriptor) or ""
+            stored.content_path = self._locations.stored(paths.content) or ""
+            stored.index_path = self._locations.stored(paths.index) or ""
+            stored.metadata_path = self._locations.stored(paths.metadata)
             stored.database_url = sealed
         return self.record(store_id)
 
