@@ -117,6 +117,13 @@ class ArchiveStore:
         """Take the writer lock, cut uncommitted container tails, finish pending indexing."""
         if self._writer is not None:
             return
+        self._take_writer()
+        if self.index(writable=True).needs_rebuild:  # an index from an older schema version
+            self.catalog.queue_all_for_index()
+        self.catch_up_index()
+
+    def _take_writer(self) -> None:
+        """The writing half of ``open_writer``, without indexing: lock, containers, ids."""
         if self._lock is None:
             self._lock = take_writer_lock(
                 Path(self.paths.descriptor) / ".writer.lock", self._writer_wait
@@ -127,9 +134,6 @@ class ArchiveStore:
         self._writer = ContainerWriter.resume(self.content_dir, committed, self._max_container)
         self._next_id = self.catalog.next_entry_id()
         aside.settle(Path(self.paths.index))  # a rebuild interrupted by a crash
-        if self.index(writable=True).needs_rebuild:  # an index from an older schema version
-            self.catalog.queue_all_for_index()
-        self.catch_up_index()
 
     def _upgrade_format(self) -> None:
         """Mark an older store with the current format before writing records only the current
@@ -360,8 +364,10 @@ class ArchiveStore:
         The new index is built in an empty directory beside the one in use (which searches
         keep using meanwhile) and swapped in only when complete, so a crash half-way leaves the
         old index searchable and whole. Starting empty also heals an index that is damaged or
-        was written by an older schema version."""
-        self.open_writer()
+        was written by an older schema version. Queued index work is not applied first: the
+        new index covers it."""
+        if self._writer is None:
+            self._take_writer()
         self.flush_index()
         live = Path(self.paths.index)
         built = aside.fresh_aside(live)
@@ -369,11 +375,17 @@ class ArchiveStore:
             done = self._index_every_entry(new, progress)
             new.commit()
         aside.mark_complete(built)
-        if self._index is not None:
+        if self._index is not None and self._index_writable:
             self._index.close()  # gives the old index's writer lock back before the swap
-            self._index = None
+        # A read-only index is only dropped: searches in other threads may still be using it.
+        self._index, self._index_writable = None, False
         aside.swap_in(live, built)
+        self._clear_index_queue()  # the new index holds whatever was queued (recover queues all)
         return done
+
+    def _clear_index_queue(self) -> None:
+        while queue := self.catalog.index_queue(INDEX_COMMIT_DOCS):
+            self.catalog.clear_index_queue([entry_id for entry_id, _ in queue])
 
     def _index_every_entry(
         self, index: TantivyIndex, progress: Callable[[int], None] | None
