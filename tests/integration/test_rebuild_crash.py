@@ -3,9 +3,15 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from mailkeep.index.aside import aside_of
 from mailkeep.index.tantivy_index import TantivyIndex
@@ -22,26 +28,42 @@ PASSWORD = "api secret 1"
 MESSAGES = 2400  # several slices of 500: the rebuild is caught part-way
 
 
-def _archive(data: Path) -> None:
+@pytest.fixture(scope="module")
+def archived(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory holding MESSAGES messages; tests work on copies of it (store paths
+    are relative to the data directory, so a copy is a data directory of its own)."""
+    data = tmp_path_factory.mktemp("rebuild") / "data"
     with Runtime.init(data) as rt:
         rt.set_setting("ingest.workers", "1")
         rt.users.create("admin", privileges=("admin",), password=PASSWORD)
         rt.users.create("alice", ("alice@example.com",), password=PASSWORD)
         raws = [build_message(n) for n in range(MESSAGES)]
         import_source(rt, source_of(raws, "Inbox"), "alice")
+    return data
+
+
+def _copy(archived: Path, tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    shutil.copytree(archived, data)
+    return data
 
 
 def _found(data: Path) -> int:
     return len(mkjson(data, "search", "falcon", "--limit", "10000"))
 
 
+def stores(data: Path) -> list[Path]:
+    return list((data / "stores").iterdir())
+
+
 def _half_built(data: Path) -> list[Path]:
-    return [p for p in (data / "stores").iterdir() if aside_of(p / "index").exists()]
+    return [p for p in stores(data) if aside_of(p / "index").exists()]
 
 
-def test_kill_9_mid_rebuild_keeps_the_old_index_and_verify_agrees(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    _archive(data)
+def test_kill_9_mid_rebuild_keeps_the_old_index_and_verify_agrees(
+    archived: Path, tmp_path: Path
+) -> None:
+    data = _copy(archived, tmp_path)
     assert _found(data) == MESSAGES
     port = free_port()
     args = ("--bind", "127.0.0.1", "--http-port", "0", "--https-port", "0")
@@ -63,6 +85,31 @@ def test_kill_9_mid_rebuild_keeps_the_old_index_and_verify_agrees(tmp_path: Path
         assert report["index"]["documents"] == MESSAGES
         assert admin.result("RebuildStoreIndex", id=1, folder="*") == {"indexed": MESSAGES}
     assert _found(data) == MESSAGES
+    assert not _half_built(data)
+
+
+def test_kill_9_mid_cli_rebuild_keeps_the_old_index(archived: Path, tmp_path: Path) -> None:
+    data = _copy(archived, tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != "MAILKEEP_HOME"}
+    rebuild = subprocess.Popen(
+        [sys.executable, "-m", "mailkeep", "--data-dir", str(data), "store", "rebuild-index"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    deadline = time.monotonic() + 120
+    # Killed once the new index is being built (it is committed only when complete).
+    while not any((p / "index.rebuild" / "meta.json").exists() for p in stores(data)):
+        assert rebuild.poll() is None, "the rebuild ended before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    rebuild.send_signal(signal.SIGKILL)
+    rebuild.wait(timeout=30)
+    assert _found(data) == MESSAGES
+    with Runtime(data) as rt:
+        store = rt.stores.open(1)
+        assert verify_index(store)["ok"] is True
+        store.open_writer()  # the next writer deletes the half-built index
     assert not _half_built(data)
 
 
