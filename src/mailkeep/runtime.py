@@ -89,7 +89,7 @@ class Runtime:
         self.data_dir = data_dir.resolve()
         config = DataDirConfig.load(data_dir)
         self.engine = engine_for(config.database_url)
-        migrate(self.engine)
+        migrate(self.engine, self.data_dir)
         self.sessions = session_factory(self.engine)
         self.master_key = load_master_key(self.data_dir / KEY_FILE)
         self._mail_archives: tuple[float, object, frozenset[str]] | None = None
@@ -102,9 +102,11 @@ class Runtime:
         self.stores = StoreRegistry(
             self.sessions,
             self.master_key,
+            self.data_dir,
             Path(base),
             lambda: _PoolDeriver(self),
             self.setting("store.container_bytes"),
+            self.setting("store.writer_wait_seconds"),
         )
 
     @classmethod

@@ -109,6 +109,22 @@ _ALL = (
         "Directory for new standard archive stores (default: <data dir>/stores).",
     ),
     Setting(
+        "store.writer_wait_seconds",
+        float,
+        30.0,
+        "How long a command waits for an archive store that another process (a running server's "
+        'import, another command) is writing, before it gives up with "store in use".',
+        minimum=0,
+    ),
+    Setting(
+        "store.writer_idle_seconds",
+        float,
+        5.0,
+        "The server gives a store's writer lock back after this long without writes, so that "
+        "command-line imports and profile runs can write beside it.",
+        minimum=0.5,
+    ),
+    Setting(
         "ingest.workers",
         int,
         0,

@@ -14,7 +14,7 @@ from mailkeep.store.compact import compact_store
 from mailkeep.store.content.containers import container_path
 from mailkeep.store.recover import recover_store
 from mailkeep.store.registry import StoreSpec
-from mailkeep.store.verify import verify_store
+from mailkeep.store.verify import verify_index, verify_store
 from tests.conftest import MakeMessage, source_of
 
 
@@ -114,6 +114,7 @@ def test_recover_rebuilds_metadata_from_containers(
         (e.id, e.archive, e.folder, e.sha256, e.subject) for e in entries_before
     ]
     assert verify_store(store).ok
+    assert verify_index(store)["ok"]  # nothing left queued for the index
 
 
 def test_compact_reclaims_removed_messages(runtime: Runtime, make_message: MakeMessage) -> None:

@@ -242,6 +242,7 @@ def test_import_while_another_process_writes_fails_fast(data: Path, tmp_path: Pa
     from mailkeep.runtime import Runtime
 
     _eml_tree(tmp_path / "in")
+    mk(data, "config", "set", "store.writer_wait_seconds", "0")  # else it waits (30 s default)
     with Runtime(data) as runtime:
         runtime.stores.open(1).open_writer()  # holds the store's writer lock
         proc = mk(data, "import", "eml", str(tmp_path / "in"), "--user", "alice", ok=False)

@@ -39,24 +39,16 @@ from mailkeep.index.schema import (
 )
 from mailkeep.index.snippet_codec import SnippetCodec
 from mailkeep.index.snippets import SnippetMaker
+from mailkeep.index.writer_lock import IndexBusyError as IndexBusyError  # re-exported
+from mailkeep.index.writer_lock import open_writer
 
 log = logging.getLogger(__name__)
 
-WRITER_HEAP_BYTES = 96_000_000
 GC_WRITER_HEAP_BYTES = 15_000_000  # tantivy's minimum; the garbage-collecting writer adds nothing
-# One indexing thread: half the segments per commit (a smaller index: terms are not repeated
-# per segment), and ingest workers use the other cores anyway.
-WRITER_THREADS = 1
 VERSION_FILE = "mailkeep-index-version"
 # Present from the replacement of an outdated index until the commit after the next ``clear``.
 REBUILD_FILE = "mailkeep-index-needs-rebuild"
 MAX_LIMIT = 10_000
-
-
-class IndexBusyError(MailkeepError):
-    """Another writer (in this or another process) holds the index's writer lock."""
-
-    code = "index_busy"
 
 
 class IndexVersionError(MailkeepError):
@@ -103,7 +95,7 @@ def _discard_outdated(path: Path, found: str) -> None:
         old = tantivy.Index.open(str(path))
     except (OSError, ValueError):  # too old for this tantivy: nobody can be writing it
         old = None
-    writer = _open_writer(old, path) if old is not None else None
+    writer = open_writer(old, path) if old is not None else None
     for item in path.iterdir():
         if item.is_file() and not item.name.endswith(".lock") and item.name != REBUILD_FILE:
             item.unlink(missing_ok=True)
@@ -117,17 +109,13 @@ def _discard_outdated(path: Path, found: str) -> None:
     )
 
 
-def _open_writer(index: tantivy.Index, path: Path) -> tantivy.IndexWriter:
+def _meta_stamp(path: Path) -> tuple[int, int, int] | None:
+    """What identifies the commit in ``path``: tantivy replaces ``meta.json`` on each commit."""
     try:
-        return index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=WRITER_THREADS)
-    except ValueError as exc:
-        if "lock" in str(exc).lower():
-            raise IndexBusyError(
-                f"The search index at {path} is being written by another process or task; "
-                "try again when it has finished.",
-                path=str(path),
-            ) from None
-        raise
+        info = (path / "meta.json").stat()
+    except FileNotFoundError:
+        return None
+    return (info.st_ino, info.st_mtime_ns, info.st_size)
 
 
 def _result_count(result: tantivy.SearchResult) -> int:
@@ -168,12 +156,14 @@ class TantivyIndex:
         self._schema = index.schema
         self._writer = writer
         self._builder = QueryBuilder(self._schema)
+        self._seen_meta: tuple[int, int, int] | None = _meta_stamp(path)
 
     @classmethod
-    def open(cls, path: Path, writable: bool) -> TantivyIndex:
+    def open(cls, path: Path, writable: bool, wait: float = 0.0) -> TantivyIndex:
         """Open the index in ``path``, creating an empty one if there is none.
 
-        ``writable`` takes the writer lock (``IndexBusyError`` if someone else holds it).
+        ``writable`` takes the writer lock, waiting up to ``wait`` seconds while someone else
+        holds it (then ``IndexBusyError``).
 
         An index built with another schema version (``SCHEMA_VERSION``) is not written to:
         opened writable it is replaced by an empty index and ``needs_rebuild`` is True, so the
@@ -195,7 +185,7 @@ class TantivyIndex:
         else:
             index = tantivy.Index.open(str(path))
         register_analyzers(index)
-        writer = _open_writer(index, path) if writable else None
+        writer = open_writer(index, path, wait) if writable else None
         return cls(path, index, writer, needs_rebuild=(path / REBUILD_FILE).exists())
 
     @classmethod
@@ -309,7 +299,7 @@ class TantivyIndex:
         tquery = self._builder.build(node)
         if archives is not None:
             tquery = self._restrict(tquery, archives)
-        searcher = self._live_index().searcher()
+        searcher = self._searcher()
         # tantivy allocates room for offset + limit hits up front: an offset past the last
         # document (a hostile page number) would abort the process, and can match nothing.
         past_end = offset >= int(searcher.num_docs)
@@ -385,7 +375,19 @@ class TantivyIndex:
 
     def count(self) -> int:
         """Number of documents visible to searches."""
-        return int(self._live_index().searcher().num_docs)
+        return int(self._searcher().num_docs)
+
+    def _searcher(self) -> tantivy.Searcher:
+        """A searcher on the latest commit. A read-only instance reloads as soon as another
+        process's commit replaced ``meta.json`` (tantivy's own watcher polls every half
+        second): an import from the command line is found by the server's very next search."""
+        index = self._live_index()
+        if self._writer is None:
+            stamp = _meta_stamp(self._path)
+            if stamp != self._seen_meta:
+                index.reload()
+                self._seen_meta = stamp
+        return index.searcher()
 
     def size_bytes(self) -> int:
         """Bytes on disk used by the index."""

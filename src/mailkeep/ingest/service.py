@@ -26,26 +26,6 @@ from mailkeep.store.rollover import Rollover
 _MAINTENANCE = threading.Lock()
 
 
-_active = 0  # imports running in this process
-_active_lock = threading.Lock()
-
-
-@contextmanager
-def _counted(runtime: Runtime) -> Iterator[None]:
-    """Count running imports; when the last one ends, release the stores' writer locks so that
-    another process (``mailkeep import`` beside ``mailkeep serve``) can write."""
-    global _active
-    with _active_lock:
-        _active += 1
-    try:
-        yield
-    finally:
-        with _active_lock:
-            _active -= 1
-            if _active == 0:
-                runtime.stores.release_writers()
-
-
 @contextmanager
 def store_writes() -> Iterator[None]:
     """Hold this process's turn for whole-store maintenance work."""
@@ -86,7 +66,7 @@ def import_source(
     message once its user archive holds it durably (incremental sources record it then);
     ``on_failed`` of each message that was not archived, with the step and the reason.
     """
-    with _counted(runtime):
+    with runtime.stores.writing():  # the last import to end gives the stores' writers back
         return _import(runtime, source, archive, progress, on_stored, on_failed)
 
 

@@ -14,7 +14,7 @@ from mailkeep.errors import InvalidInputError
 _MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration; a test checks it against Alembic's view. Knowing it here lets every
 # start skip importing Alembic when the schema is already current.
-HEAD_REVISION = "0004_secusers"
+HEAD_REVISION = "0004_concurrency"
 
 
 def engine_for(url: str) -> Engine:
@@ -48,8 +48,9 @@ def current_revision(engine: Engine) -> str | None:
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def migrate(engine: Engine) -> None:
-    """Apply every pending migration (a no-op when the schema is current)."""
+def migrate(engine: Engine, data_dir: Path | None = None) -> None:
+    """Apply every pending migration (a no-op when the schema is current). ``data_dir``: the
+    data directory, which migrations of paths stored relative to it need."""
     if current_revision(engine) == HEAD_REVISION:
         return
     from alembic import command
@@ -59,6 +60,7 @@ def migrate(engine: Engine) -> None:
     config.set_main_option("script_location", str(_MIGRATIONS))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
+        config.attributes["data_dir"] = data_dir
         command.upgrade(config, "head")
 
 

@@ -165,6 +165,30 @@ async def _stop_background_work(boards: list[OperationBoard]) -> None:
             log.warning("still running at shutdown", extra={"fields": {"operations": left}})
 
 
+async def _store_upkeep(runtime: Runtime) -> None:
+    """First apply index work a crash left queued, then keep giving stores' writer locks back
+    once they are idle, so command-line imports and profile runs can write beside the server.
+    Imports give them back as they end; this covers the writes that run outside one (web
+    moves and deletions, index rebuilds, compaction)."""
+    try:
+        caught = await asyncio.to_thread(runtime.stores.catch_up_indexes)
+    except Exception:  # a damaged store must not stop the server; verify reports it
+        log.exception("applying queued index work failed")
+    else:
+        for store_id in caught:
+            log.info("queued index work applied", extra={"fields": {"store": store_id}})
+    idle = float(runtime.setting("store.writer_idle_seconds"))
+    while True:
+        await asyncio.sleep(idle / 2)
+        try:
+            released = await asyncio.to_thread(runtime.stores.release_idle, idle)
+        except Exception:  # a failing store must not end the loop for the others
+            log.exception("releasing idle store writers failed")
+            continue
+        for store_id in released:
+            log.info("store writer released", extra={"fields": {"store": store_id}})
+
+
 async def serve(runtime: Runtime, listeners: Listeners) -> None:
     """Run until SIGTERM/SIGINT, then shut down gracefully (running jobs are cancelled and
     recorded as such; scheduled ones run again after the restart)."""
@@ -194,10 +218,14 @@ async def serve(runtime: Runtime, listeners: Listeners) -> None:
         "dataDir": str(runtime.data_dir),
     }
     await scheduler.start()
+    releaser = asyncio.create_task(_store_upkeep(runtime))
     log.info("mailkeep serving", extra={"fields": fields})
     try:
         await asyncio.gather(*(server.serve() for server in servers))
     finally:
+        releaser.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await releaser
         await scheduler.stop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)

@@ -9,20 +9,19 @@ re-derived from content on the next open for writing.
 
 from __future__ import annotations
 
-import fcntl
 import functools
 import logging
-import os
-import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any, ParamSpec, TypeVar
 
 from mailkeep.errors import ConflictError, MailkeepError, NotFoundError, recognise
+from mailkeep.index import aside
 from mailkeep.index.model import IndexDocument, SearchIndex
 from mailkeep.index.tantivy_index import TantivyIndex
 from mailkeep.store import dictionaries
@@ -36,6 +35,8 @@ from mailkeep.store.content.containers import (
 from mailkeep.store.content.records import Blob, RecordCodec
 from mailkeep.store.descriptor import FORMAT, Descriptor, write_descriptor
 from mailkeep.store.model import Deriver, Incoming, StorePaths
+from mailkeep.store.writer_lock import StoreBusyError as StoreBusyError  # re-exported
+from mailkeep.store.writer_lock import take_writer_lock
 
 INDEX_COMMIT_DOCS = 5000
 INDEX_COMMIT_SECONDS = 5.0
@@ -55,15 +56,12 @@ def _serialised(method: Callable[P, R]) -> Callable[P, R]:
         store = args[0]
         assert isinstance(store, ArchiveStore)
         with store.write_lock:
-            return method(*args, **kwargs)
+            try:
+                return method(*args, **kwargs)
+            finally:
+                store.last_write = time.monotonic()  # the server's idle release counts from here
 
     return locked
-
-
-class StoreBusyError(MailkeepError):
-    """Another process is writing to this store."""
-
-    code = "store_busy"
 
 
 @dataclass(frozen=True)
@@ -87,7 +85,10 @@ class ArchiveStore:
         deriver: Deriver | None = None,
         max_container_bytes: int = DEFAULT_MAX_CONTAINER_BYTES,
         state: str = "normal",
+        writer_wait: float = 0.0,
     ) -> None:
+        """Open a store for reading; ``writer_wait`` is how long ``open_writer`` waits for a
+        writer lock another process holds before raising ``StoreBusyError``."""
         self.id = store_id
         self.state = state
         self.descriptor = descriptor
@@ -96,6 +97,8 @@ class ArchiveStore:
         self.codec = RecordCodec(data_key)
         self.deriver = deriver
         self._max_container = max_container_bytes
+        self._writer_wait = writer_wait
+        self.last_write = time.monotonic()
         self.content_dir = Path(paths.content)
         self.reader = ContainerReader(self.content_dir)
         self._writer: ContainerWriter | None = None
@@ -117,16 +120,23 @@ class ArchiveStore:
         """Take the writer lock, cut uncommitted container tails, finish pending indexing."""
         if self._writer is not None:
             return
+        self._take_writer()
+        if self.index(writable=True).needs_rebuild:  # an index from an older schema version
+            self.catalog.queue_all_for_index()
+        self.catch_up_index()
+
+    def _take_writer(self) -> None:
+        """The writing half of ``open_writer``, without indexing: lock, containers, ids."""
         if self._lock is None:
-            self._lock = _take_lock(Path(self.paths.descriptor) / ".writer.lock")
+            self._lock = take_writer_lock(
+                Path(self.paths.descriptor) / ".writer.lock", self._writer_wait
+            )
         self._upgrade_format()
         self.content_dir.mkdir(parents=True, exist_ok=True)
         committed = self.catalog.committed_containers()
         self._writer = ContainerWriter.resume(self.content_dir, committed, self._max_container)
         self._next_id = self.catalog.next_entry_id()
-        if self.index(writable=True).needs_rebuild:  # an index from an older schema version
-            self.catalog.queue_all_for_index()
-        self.catch_up_index()
+        aside.settle(Path(self.paths.index))  # a rebuild interrupted by a crash
 
     def _upgrade_format(self) -> None:
         """Mark an older store with the current format before writing records only the current
@@ -148,6 +158,7 @@ class ArchiveStore:
             if self._index is not None and self._index_writable:
                 self._index.close()
                 self._index = None
+            self._index_writable = False  # searches from now on open the index read-only
             self._unindexed = []
             self.close_writer()
             if self._lock is not None:
@@ -159,6 +170,11 @@ class ArchiveStore:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+
+    @property
+    def holds_writer(self) -> bool:
+        """Whether this process holds the store's writer lock."""
+        return self._lock is not None
 
     @property
     def max_container_bytes(self) -> int:
@@ -184,9 +200,10 @@ class ArchiveStore:
         """The store's search index (opened lazily; writable only for the writer)."""
         if self._index is not None and (self._index_writable or not writable):
             return self._index
-        if self._index is not None:
-            self._index.close()
-        self._index = TantivyIndex.open(Path(self.paths.index), writable=writable)
+        # A read-only index is dropped, not closed: a search in another thread may still be
+        # reading it (closing holds no lock to give back).
+        wait = self._writer_wait if writable else 0.0
+        self._index = TantivyIndex.open(Path(self.paths.index), writable=writable, wait=wait)
         self._index_writable = writable
         return self._index
 
@@ -372,20 +389,46 @@ class ArchiveStore:
 
     @_serialised
     def rebuild_index(self, progress: Callable[[int], None] | None = None) -> int:
-        """Drop the index and rebuild it from content; returns documents indexed."""
-        self.open_writer()
-        if self._index is not None:
-            self._index.close()
-            self._index = None
-        # Start from an empty directory: this also heals an index that is damaged or was
-        # written by an older schema version.
-        index_dir = Path(self.paths.index)
-        if index_dir.exists():
-            shutil.rmtree(index_dir)
-        index_dir.mkdir(parents=True)
-        self._unindexed = []
-        self.catalog.queue_all_for_index()
-        return self.catch_up_index(progress)
+        """Rebuild the index from content; returns documents indexed.
+
+        The new index is built in an empty directory beside the one in use (which searches
+        keep using meanwhile) and swapped in only when complete, so a crash half-way leaves the
+        old index searchable and whole. Starting empty also heals an index that is damaged or
+        was written by an older schema version. Queued index work is not applied first: the
+        new index covers it."""
+        if self._writer is None:
+            self._take_writer()
+        self.flush_index()
+        live = Path(self.paths.index)
+        built = aside.fresh_aside(live)
+        with TantivyIndex.open(built, writable=True) as new:
+            done = self._index_every_entry(new, progress)
+            new.commit()
+        aside.mark_complete(built)
+        if self._index is not None and self._index_writable:
+            self._index.close()  # gives the old index's writer lock back before the swap
+        # A read-only index is only dropped: searches in other threads may still be using it.
+        self._index, self._index_writable = None, False
+        aside.swap_in(live, built)
+        self._clear_index_queue()  # the new index holds whatever was queued (recover queues all)
+        return done
+
+    def _clear_index_queue(self) -> None:
+        while queue := self.catalog.index_queue(INDEX_COMMIT_DOCS):
+            self.catalog.clear_index_queue([entry_id for entry_id, _ in queue])
+
+    def _index_every_entry(
+        self, index: TantivyIndex, progress: Callable[[int], None] | None
+    ) -> int:
+        """Add a document for every entry of the catalog, a slice at a time (bounded memory)."""
+        done = 0
+        rows = self.catalog.iter_entries(CATCH_UP_SLICE)
+        while entries := list(islice(rows, CATCH_UP_SLICE)):
+            index.add(self.derive_documents(entries), new=True)
+            done += len(entries)
+            if progress is not None:
+                progress(done)
+        return done
 
     @_serialised
     def rebuild_archive_index(
@@ -428,8 +471,11 @@ class ArchiveStore:
         return self.catalog.iter_entries()
 
     def search_index(self) -> SearchIndex:
-        """The index for searching (never takes the writer lock)."""
-        return self.index(writable=self._index_writable)
+        """The index for searching: the writer's own index while this process writes (it sees
+        its commits at once), else a read-only one. Never takes the writer lock: a search in
+        the server must not lock command-line imports out."""
+        index = self._index
+        return index if index is not None else self.index(writable=False)
 
     @_serialised
     def close(self) -> None:
@@ -448,19 +494,6 @@ class ArchiveStore:
             if self._lock is not None:
                 self._lock.close()
                 self._lock = None
-
-
-def _take_lock(path: Path) -> IO[bytes]:
-    handle = path.open("ab")
-    try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError as exc:
-        handle.close()
-        raise StoreBusyError(
-            f"Archive store at {path.parent} is in use by another mailkeep process."
-        ) from exc
-    os.set_inheritable(handle.fileno(), False)
-    return handle
 
 
 def add_record(entry: EntryRow) -> dict[str, Any]:

@@ -11,6 +11,7 @@ the next writer removes containers the catalog does not list.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,18 +53,21 @@ def _content_bytes(store: ArchiveStore) -> int:
 
 
 def compact_store(store: ArchiveStore) -> CompactReport:
-    """Compact one store (takes its writer lock)."""
-    store.require_content_writes()
-    store.open_writer()
-    before = _content_bytes(store)
-    referenced = store.catalog.referenced_hashes()
-    dead = [b for b in store.catalog.iter_blobs() if b.sha256 not in referenced]
-    if dead or store.damaged_dictionaries:
-        _rewrite(store)
-        store.catalog.drop_blobs([b.sha256 for b in dead])
-    if isinstance(store.catalog, SqliteCatalog):
-        store.catalog.vacuum()
-    return CompactReport(before, _content_bytes(store), len(dead))
+    """Compact one store (takes its writer lock, and holds the store's write lock throughout:
+    no write, and no idle release of the writer, comes between its steps)."""
+    with store.write_lock:
+        store.require_content_writes()
+        store.open_writer()
+        before = _content_bytes(store)
+        referenced = store.catalog.referenced_hashes()
+        dead = [b for b in store.catalog.iter_blobs() if b.sha256 not in referenced]
+        if dead or store.damaged_dictionaries:
+            _rewrite(store)
+            store.catalog.drop_blobs([b.sha256 for b in dead])
+        if isinstance(store.catalog, SqliteCatalog):
+            store.catalog.vacuum()
+        store.last_write = time.monotonic()
+        return CompactReport(before, _content_bytes(store), len(dead))
 
 
 def _rewrite(store: ArchiveStore) -> None:

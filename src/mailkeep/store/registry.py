@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,13 +21,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailkeep.crypto.keys import generate_key, open_secret, seal_secret, unwrap_key, wrap_key
 from mailkeep.errors import ConflictError, InvalidInputError, NotFoundError
+from mailkeep.index.writer_lock import IndexBusyError
 from mailkeep.master.models import StoreRecord
 from mailkeep.store.archive_store import ArchiveStore
 from mailkeep.store.catalog.base import Catalog
 from mailkeep.store.catalog.postgres import PostgresCatalog, normalise_url
 from mailkeep.store.catalog.sqlite import SqliteCatalog
 from mailkeep.store.descriptor import Descriptor, read_descriptor, write_descriptor
+from mailkeep.store.locations import StoreLocations, check_identity
 from mailkeep.store.model import STORE_STATES, STORE_TYPES, Deriver, StorePaths, StoreType
+from mailkeep.store.writer_lock import StoreBusyError
 
 
 @dataclass(frozen=True)
@@ -59,24 +64,35 @@ class StoreRegistry:
         self,
         sessions: sessionmaker[Session],
         master_key: bytes,
+        data_dir: Path,
         base_dir: Path,
         deriver_factory: Callable[[], Deriver | None],
         container_bytes: int,
+        writer_wait: float = 0.0,
     ) -> None:
+        """Stores inside ``data_dir`` are registered by paths relative to it (a copied or
+        restored data directory then uses its own stores); ``base_dir`` is where new standard
+        stores go; ``writer_wait``: how long opening a store for writing waits for another
+        process holding its writer lock (``store.writer_wait_seconds``)."""
+        self._locations = StoreLocations(data_dir)
         self._sessions = sessions
         self._master_key = master_key
         self._base_dir = base_dir
         self._deriver_factory = deriver_factory
         self._container_bytes = container_bytes
+        self._writer_wait = writer_wait
         self._open: dict[int, ArchiveStore] = {}
         self._opening = threading.Lock()  # an import's reader and writer threads both open stores
+        self._writing = 0  # imports (and other write sessions) running in this process
+        self._writing_lock = threading.Lock()
 
     # -- queries ---------------------------------------------------------------------------
 
     def records(self) -> list[StoreRecord]:
         """Every attached store, by id."""
         with self._sessions() as session:
-            return list(session.scalars(select(StoreRecord).order_by(StoreRecord.id)))
+            rows = list(session.scalars(select(StoreRecord).order_by(StoreRecord.id)))
+        return [self._locations.absolute(row) for row in rows]
 
     def record(self, store_id: int) -> StoreRecord:
         """One store's registry row; NotFoundError for unknown ids."""
@@ -84,7 +100,7 @@ class StoreRegistry:
             row = session.get(StoreRecord, store_id)
         if row is None:
             raise NotFoundError(f"No archive store with id {store_id}.")
-        return row
+        return self._locations.absolute(row)
 
     def current_id(self) -> int | None:
         """Id of the current store, if any."""
@@ -109,10 +125,15 @@ class StoreRegistry:
 
     def _open_row(self, row: StoreRecord) -> ArchiveStore:
         descriptor = read_descriptor(Path(row.descriptor_path))
+        check_identity(row, descriptor.uuid, "store.json")
         paths = StorePaths(row.descriptor_path, row.content_path, row.index_path, row.metadata_path)
         key = unwrap_key(self._master_key, descriptor.wrapped_key)
         catalog = self._catalog(descriptor, paths, row.database_url)
         catalog.initialize()  # idempotent; recreates an empty catalog for `store recover`
+        found = catalog.get_meta("store_uuid")
+        if found is not None and found != descriptor.uuid:
+            catalog.close()
+            check_identity(row, found, "catalog")
         return ArchiveStore(
             row.id,
             descriptor,
@@ -122,6 +143,7 @@ class StoreRegistry:
             self._deriver_factory(),
             self._container_bytes,
             row.requested_state,
+            self._writer_wait,
         )
 
     def _catalog(
@@ -150,6 +172,55 @@ class StoreRegistry:
         goes on). Called when this process has no import running."""
         for store in list(self._open.values()):
             store.release_writer()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """A write session (an import): while any is running, ``release_idle`` keeps the
+        writers; when the last one ends, every store gives its writer back at once, so that
+        another process (``mailkeep import`` beside ``mailkeep serve``) can write."""
+        with self._writing_lock:
+            self._writing += 1
+        try:
+            yield
+        finally:
+            with self._writing_lock:
+                self._writing -= 1
+                if self._writing == 0:
+                    self.release_writers()
+
+    def catch_up_indexes(self) -> list[int]:
+        """Apply index work a crash left queued (searches miss those messages until it is):
+        each such store takes its writer, catches up and gives the writer back. A store that
+        another process is writing is skipped: that writer catches up. Returns the store ids."""
+        caught = []
+        for row in self.records():
+            if row.requested_state == "disabled":
+                continue
+            store = self.open(row.id)
+            if not store.catalog.index_queue(1):
+                continue
+            with self.writing():
+                try:
+                    store.open_writer()  # applies the queue
+                except (StoreBusyError, IndexBusyError):
+                    continue
+            caught.append(row.id)
+        return caught
+
+    def release_idle(self, idle_seconds: float) -> list[int]:
+        """Give back the writers of stores not written for ``idle_seconds`` while no write
+        session runs (the server calls this periodically: web moves and deletions, index
+        rebuilds and compactions take a writer outside any import). Returns the store ids."""
+        released = []
+        with self._writing_lock:
+            if self._writing:
+                return []
+            now = time.monotonic()
+            for store in list(self._open.values()):
+                if store.holds_writer and now - store.last_write >= idle_seconds:
+                    store.release_writer()  # waits for a write in progress (the store's lock)
+                    released.append(store.id)
+        return released
 
     def close(self) -> None:
         """Close every open store."""
@@ -244,15 +315,15 @@ class StoreRegistry:
                 name=descriptor.name,
                 type=descriptor.type,
                 requested_state=state,
-                descriptor_path=paths.descriptor,
-                content_path=paths.content,
-                index_path=paths.index,
-                metadata_path=paths.metadata,
+                descriptor_path=self._locations.stored(paths.descriptor),
+                content_path=self._locations.stored(paths.content),
+                index_path=self._locations.stored(paths.index),
+                metadata_path=self._locations.stored(paths.metadata),
                 database_url=sealed_url,
                 created_at=datetime.now(UTC),
             )
             session.add(row)
-        return row
+        return self._locations.absolute(row)
 
     @staticmethod
     def _demote_current(session: Session) -> None:
@@ -316,8 +387,10 @@ class StoreRegistry:
         with self._sessions.begin() as session:
             stored = session.get(StoreRecord, store_id)
             assert stored is not None
-            stored.descriptor_path, stored.content_path = paths.descriptor, paths.content
-            stored.index_path, stored.metadata_path = paths.index, paths.metadata
+            stored.descriptor_path = self._locations.stored(paths.descriptor) or ""
+            stored.content_path = self._locations.stored(paths.content) or ""
+            stored.index_path = self._locations.stored(paths.index) or ""
+            stored.metadata_path = self._locations.stored(paths.metadata)
             stored.database_url = sealed
         return self.record(store_id)
 

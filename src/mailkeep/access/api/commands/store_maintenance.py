@@ -13,7 +13,7 @@ from mailkeep.ingest.service import store_writes
 from mailkeep.store.archive_store import ArchiveStore
 from mailkeep.store.catalog.sqlite import SqliteCatalog
 from mailkeep.store.compact import compact_store
-from mailkeep.store.verify import verify_store
+from mailkeep.store.verify import verify_index, verify_store
 
 INCLUDE_INDEXES = Arg(
     "includeIndexes", "bool", nullable=True, help="Also check the full-text index."
@@ -34,23 +34,10 @@ def _verify(
     report = verify_store(store, progress).as_dict()
     report.update(id=store.id, name=name)
     if include_indexes:
-        report["index"] = _index_check(store)
+        report["index"] = verify_index(store)
         report["ok"] = report["ok"] and report["index"]["ok"]
     operation.log(f"Archive store {store.id} ({name}): {'ok' if report['ok'] else 'PROBLEMS'}")
     return report
-
-
-def _index_check(store: ArchiveStore) -> dict[str, Any]:
-    """Does the index hold one document per message (unless indexing is still pending)?"""
-    documents = store.search_index().count()
-    messages = store.catalog.counts().messages
-    pending = bool(store.catalog.index_queue(1))
-    return {
-        "documents": documents,
-        "messages": messages,
-        "pending": pending,
-        "ok": pending or documents == messages,
-    }
 
 
 @COMMANDS.command(
