@@ -26,3 +26,19 @@ def test_without_folder_rows_each_filing_is_one_message() -> None:
     assert failed.message_counts() == (0, 0)
     assert failed.counts_text().startswith("archived 0 messages, already archived 0 messages")
     assert JobOutcome("succeeded", 1).counts_text().startswith("archived 1 message,")
+
+
+def test_the_api_and_the_web_name_messages_and_filings() -> None:
+    from mailkeep.access.api.commands.results import worker_result
+    from mailkeep.access.web.context import _environment
+
+    outcome = JobOutcome("succeeded", 4, 2, protocol=[_row("INBOX", 2, 1), _row("Old", 1, 0)])
+    shown = worker_result(outcome, "host")
+    assert (shown["itemsArchived"], shown["messagesArchived"]) == (4, 3)
+    assert (shown["itemsDuplicates"], shown["messagesDuplicates"]) == (2, 1)
+    page = (
+        _environment()
+        .get_template("_results.html")
+        .render(results=[outcome], problems=lambda _result: [])
+    )
+    assert '<td>3 <span class="hint">(4 filings)</span></td>' in page

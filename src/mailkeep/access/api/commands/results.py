@@ -23,6 +23,7 @@ def worker_result(outcome: JobOutcome, machine: str, zone_id: str | None = None)
     """A job result in the shape MailStore clients and check_mailstore read, its times in
     ``zone_id`` (UTC when none is asked for)."""
     shown = zone_id or "UTC"
+    messages, duplicate_messages = outcome.message_counts()
     return {
         "id": outcome.id,
         "result": outcome.status,
@@ -34,6 +35,9 @@ def worker_result(outcome: JobOutcome, machine: str, zone_id: str | None = None)
         "itemsDuplicates": outcome.duplicates,
         "itemsFailed": outcome.failed,
         "itemsDeleted": outcome.deleted,
+        # items count filings (one per user archive a message went into); these count messages
+        "messagesArchived": messages,
+        "messagesDuplicates": duplicate_messages,
         "machineName": machine,
         "userName": None,
         "trigger": outcome.trigger,
