@@ -15,7 +15,9 @@ from mailkeep.ingest.service import import_source
 from mailkeep.runtime import Runtime
 from tests.conftest import source_of
 from tests.integration.test_serve import serving, wait_healthy
-from tests.integration.web.test_browser import ARGS, CHROMIUM, log_on
+from tests.integration.web.conftest import CHROMIUM
+from tests.integration.web.conftest import CHROMIUM_ARGS as ARGS
+from tests.integration.web.test_browser import log_on
 from tests.ports import free_port
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium not installed")

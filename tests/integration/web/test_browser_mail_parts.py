@@ -12,11 +12,11 @@ import pytest
 from mailkeep.access.search import search
 from mailkeep.runtime import Runtime
 from tests.integration.test_serve import serving, wait_healthy
-from tests.integration.web.test_browser import CHROMIUM, browser, log_on, new_page
+from tests.integration.web.conftest import CHROMIUM
+from tests.integration.web.test_browser import log_on, new_page
 from tests.integration.web.test_web_mail_parts import unusual_mail_archive
 from tests.ports import free_port
 
-__all__ = ["browser"]  # the Chromium fixture
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium not installed")
 
 
