@@ -88,6 +88,9 @@ def test_users_manage_only_their_own_profiles(
     multi = alice.post("/profiles/new", data={**imap_form(dovecot, token), "kind": "imap-csv",
                        "accounts": "a,b"})  # fmt: skip
     assert multi.status_code in (400, 403)
+    for kind in ("multidrop", "journal", "imap-multi", "imap-csv"):  # not even the empty form
+        assert alice.get(f"/profiles/new?kind={kind}").status_code == 403
+    assert alice.get("/profiles/new?kind=pop3").status_code == 200
     own = alice.post("/profiles/new", data=imap_form(dovecot, token), follow_redirects=False)
     assert own.status_code == 303
     admin = client_factory("admin")

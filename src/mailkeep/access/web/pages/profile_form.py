@@ -29,7 +29,7 @@ from mailkeep.jobs.accounts import read_accounts_csv
 from mailkeep.jobs.check import check_profile
 from mailkeep.jobs.profiles import KINDS, ProfileInfo, ProfileSpec
 from mailkeep.jobs.specs import csv_spec_from_values, spec_from_values
-from mailkeep.jobs.targets import check_profile_targets
+from mailkeep.jobs.targets import ROUTED_KINDS, check_profile_targets
 from mailkeep.sources.imap import SPECIAL_USES
 
 # Fields holding credentials (the CSV list has a password per account): never echoed into the
@@ -153,6 +153,11 @@ async def new_form(request: Request) -> Response:
     kind = request.query_params.get("kind", "imap")
     if kind not in KINDS:
         raise NotFoundError("No such profile kind.")
+    if not current.user.is_admin and kind in (*ROUTED_KINDS, "imap-csv"):
+        raise AccessDeniedError(
+            f"Only administrators may create {KIND_TITLES[kind].lower()} profiles: they file "
+            "mail into other users' archives."
+        )
     values = await run_in_threadpool(_page_values, context, current, kind, {})
     return context.render(request, "profile_form.html", **values)
 
