@@ -66,6 +66,7 @@ def browser() -> Iterator[Any]:
         ("http://attacker.example", "mallory"),  # another site
         (f"http://127.0.0.1:{free_port()}", "mallory-neighbour"),  # same site, another port
     ],
+    ids=["another-site", "same-site-another-port"],  # the port differs per xdist worker
 )
 def test_a_hostile_page_cannot_create_a_user_with_cached_credentials(
     browser: Any, api_server: ApiServer, attacker: str, name: str
