@@ -64,7 +64,7 @@ class ListRequest:
     def parse(cls, params: Any, default_archive: str) -> ListRequest:
         filters = {k: str(params.get(k, "")).strip() for k in (*FILTER_FIELDS, "after", "before")}
         filters["has"] = "1" if params.get("has") else ""
-        page = str(params.get("page", "")).strip() or "1"
+        page = str(params.get("page", "")) or "1"
         per = str(params.get("per", ""))
         return cls(
             archive=str(params.get("archive", default_archive)),

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from mailkeep.access.numbers import path_number
 from mailkeep.access.statistics import ArchiveTotal, disk_space
 from mailkeep.access.web.context import WebContext, human_size, web
 from mailkeep.access.web.dashboard_view import (
@@ -221,11 +222,10 @@ async def job_result(request: Request) -> Response:
     """One job result with its protocol: what the dashboard's failures link to."""
     await admin_visit(request)
     context = web(request)
-    raw = str(request.path_params["id"])
-    wanted = int(raw) if raw.isdigit() and len(raw) <= 18 else None  # fits the database
-    result = None if wanted is None else await run_in_threadpool(context.jobs.results.get, wanted)
+    wanted = path_number(str(request.path_params["id"]), "job result")
+    result = await run_in_threadpool(context.jobs.results.get, wanted)
     if result is None:
-        raise NotFoundError(f"No job result {raw[:40]}.")
+        raise NotFoundError(f"No job result {wanted}.")
     return context.render(
         request, "admin/result.html", result=result, href=_profile_href(result.profile),
         started=when(result.started_at), ended=when(result.ended_at) if result.ended_at else "",
