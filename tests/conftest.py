@@ -124,3 +124,25 @@ def source_of(raws: list[bytes], folder: str = "Inbox", archive: str | None = No
     return ListSource(
         [SourceMessage(raw, folder, f"mem:{i}", archive=archive) for i, raw in enumerate(raws)]
     )
+
+
+# Test files that must run in the same pytest-xdist worker, in collection order: the API wire
+# tests check at the end that together they called every command.
+_SHARED_WORKER = {
+    "tests/integration/api/test_api_clients.py": "api-wire",
+    "tests/integration/api/test_api_wire.py": "api-wire",
+}
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """A file per worker at a time (``--dist loadfile``), with the files above kept together."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class Scheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            return _SHARED_WORKER.get(scope, scope)
+
+    return Scheduling(config, log)  # type: ignore[arg-type]

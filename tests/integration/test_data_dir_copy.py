@@ -64,6 +64,9 @@ def test_a_store_directory_of_another_store_is_refused(tmp_path: Path) -> None:
     assert b"belongs to store" in refused.stderr and b"refusing to use it" in refused.stderr
 
 
+_BEFORE_RELATIVE = "0004_secusers"  # the revision 0004_concurrency follows
+
+
 def test_the_migration_makes_paths_inside_the_data_directory_relative(tmp_path: Path) -> None:
     data = tmp_path / "data"
     Runtime.init(data).close()
@@ -73,13 +76,13 @@ def test_the_migration_makes_paths_inside_the_data_directory_relative(tmp_path: 
 
         rt.stores.create(StoreSpec(name="Outside", path=str(outside), requested_state="normal"))
     database = sqlite3.connect(data / "master.sqlite")
-    with database:  # as a 0003 database had them: every path absolute
+    with database:  # as the database before 0004_concurrency had them: every path absolute
         for column in ("descriptor_path", "content_path", "index_path", "metadata_path"):
             database.execute(
                 f"UPDATE stores SET {column} = ? || '/' || {column} WHERE {column} NOT LIKE '/%'",
                 (str(data.resolve()),),
             )
-        database.execute("UPDATE alembic_version SET version_num = '0003'")
+        database.execute("UPDATE alembic_version SET version_num = ?", (_BEFORE_RELATIVE,))
     with Runtime(data) as rt:
         assert {r.name: r.descriptor_path for r in rt.stores.records()}["Outside"] == str(
             outside.resolve()

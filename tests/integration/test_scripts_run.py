@@ -28,6 +28,7 @@ def test_banner_names_the_chosen_data_dir_and_ports(tmp_path: Path) -> None:
     http, api = free_port(), free_port()
     args = ["--http-port", str(http), "--https-port", "0", "--api-port", str(api)]
     env = {k: v for k, v in os.environ.items() if k != "MAILKEEP_HOME"}
+    env["MAILKEEP_SKIP_SETUP"] = "1"  # the suite's environment is in use: never re-sync it
     with subprocess.Popen(
         [str(CHECKOUT / "scripts" / "run"), "--data-dir", str(data), *args],
         cwd=tmp_path,

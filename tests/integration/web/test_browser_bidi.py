@@ -73,9 +73,10 @@ def test_bidi_and_invisible_characters_are_shown_escaped(
     page = browser.new_context(base_url=base, accept_downloads=True).new_page()
     log_on(page, "alice", PASSWORD)
     row = page.locator("#messages li a.row").first
-    assert row.locator(".subject").inner_text() == "Your invoice⟨U+202E⟩fdp.exe is ready⟨U+200B⟩"
+    subject = row.locator(".subject").inner_text().strip()  # after the attachment icon
+    assert subject == "Your invoice⟨U+202E⟩fdp.exe is ready⟨U+200B⟩"
     assert "Pay⟨U+2066⟩Pal⟨U+2069⟩" in row.locator(".from").inner_text()
-    assert "Bills⟨U+202E⟩" in page.locator("aside.side").inner_text()  # the folder tree
+    assert "Bills⟨U+202E⟩" in page.locator("#folders").inner_text()  # the folder tree
     row.click()
     page.wait_for_url("**/message/**")
     assert page.locator("h1").inner_text() == "Your invoice⟨U+202E⟩fdp.exe is ready⟨U+200B⟩"

@@ -202,4 +202,4 @@ def test_an_uploaded_message_that_cannot_be_archived_waits_in_the_quarantine(
     assert (kept.archive, kept.folder, kept.step) == ("alice", "Kept", "store")
     assert "refused the batch" in kept.reason
     assert (web_archive.data_dir / "quarantine" / f"{kept.id}.eml").read_bytes() == raw
-    assert not list((web_archive.data_dir / "uploads").iterdir())  # the upload itself is gone
+    assert not list((web_archive.data_dir / "uploads").rglob("upload-*"))  # the upload is gone
