@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Literal, Protocol, get_args
 
 # date: newest first, oldest: oldest first; a field name alone is ascending (A to Z, smallest
 # first), ``-desc`` descending. Sorting is done by the index over fast fields, never in Python.
@@ -25,17 +25,7 @@ SortOrder = Literal[
     "size",
     "size-desc",
 ]
-SORT_ORDERS: tuple[SortOrder, ...] = (
-    "date",
-    "oldest",
-    "relevance",
-    "sender",
-    "sender-desc",
-    "subject",
-    "subject-desc",
-    "size",
-    "size-desc",
-)
+SORT_ORDERS: tuple[SortOrder, ...] = get_args(SortOrder)
 # The field each order sorts by and whether it is descending (relevance: score, best first).
 SORT_FIELDS: dict[SortOrder, tuple[str, bool]] = {
     "date": ("date", True),

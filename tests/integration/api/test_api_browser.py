@@ -5,7 +5,6 @@ Playwright, against the session's ``mailkeep serve``; and the same headers sent 
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,18 +14,10 @@ import pytest
 
 from tests.integration.api.conftest import PASSWORD, ApiServer
 from tests.integration.api.wire import BOM, WireClient
+from tests.integration.web.conftest import CHROMIUM
+from tests.integration.web.conftest import CHROMIUM_ARGS as ARGS
 from tests.ports import free_port
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 FIELDS = {"userName": "mallory", "privileges": "admin", "password": "taken over 1"}
 
 
