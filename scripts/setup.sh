@@ -49,7 +49,9 @@ fi
 
 # Use the system Python when it is new enough; otherwise let uv provide a Python 3.11+.
 if python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
-  PYTHON_CHOICE=$(command -v python3)
+  # The interpreter itself, not a wrapper such as pyenv's shim: uv compares the path asked for
+  # with the environment's, and would otherwise rebuild .venv on every run.
+  PYTHON_CHOICE=$(python3 -c 'import sys; print(sys.executable)')
 else
   echo "setup: system Python is older than 3.11; uv will provide Python 3.11"
   PYTHON_CHOICE=3.11
