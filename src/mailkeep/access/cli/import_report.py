@@ -77,9 +77,11 @@ def print_skipped(report: list[dict[str, Any]]) -> None:
         names = ", ".join(entry["examples"][:3])
         more = ", …" if entry["count"] > 3 else ""
         line = f"skipped {entry['count']} {entry['explanation']}: {names}{more}"
-        console.print(line, markup=False, soft_wrap=True)
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
         if entry["hint"]:
-            console.print(f"  to include them: {entry['hint']}", markup=False, soft_wrap=True)
+            console.print(
+                f"  to include them: {entry['hint']}", markup=False, highlight=False, soft_wrap=True
+            )
 
 
 def print_failures(result: ImportResult, by_user: bool) -> None:
@@ -91,9 +93,11 @@ def print_failures(result: ImportResult, by_user: bool) -> None:
                 hint = " (create the user, or rerun with --create-users)"
             count = f"{group['count']} message{'s' if group['count'] != 1 else ''}"
             line = f"  failed: {group['user']}: {count}: {group['reason']}{hint}"
-            console.print(line, markup=False, soft_wrap=True)
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
         return
     for failure in result.failures[:FAILURES_SHOWN]:
-        console.print(f"  failed: {failure['source_id']}: {failure['reason']}", markup=False)
+        console.print(
+            f"  failed: {failure['source_id']}: {failure['reason']}", markup=False, highlight=False
+        )
     if result.failed > FAILURES_SHOWN:
         console.print(f"  … and {result.failed - FAILURES_SHOWN} more (--json lists them all)")
