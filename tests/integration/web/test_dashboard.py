@@ -149,11 +149,12 @@ def test_a_job_over_many_mailboxes_shows_which_one_it_reads(
             runtime, "many", "imap-csv", settings, None, {"passwords": dict.fromkeys(logins, "pw")}
         )
         runtime.jobs.start("many")
+        # The job is listed as soon as it starts, and names its mailbox once it opens the first.
         running = wait_for(
-            lambda: "Job many" in (s := section(admin.get("/admin").text, "running-h")) and s,
-            "the running job on the dashboard",
+            lambda: "mailbox 1 of 3" in (s := section(admin.get("/admin").text, "running-h")) and s,
+            "the running job on the dashboard, reading its first mailbox",
         )
-        assert "mailbox 1 of 3" in running and 'value="0.000"' in running
+        assert "Job many" in running and 'value="0.000"' in running
         assert "time left unknown" in running  # nothing finished yet to measure by
         hang_up()
         wait_for(lambda: not runtime.jobs.running(), "the job to end")
