@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from croniter import croniter
 
 from mailkeep.errors import InvalidInputError
+from mailkeep.numbers import number_or_none
 
 _DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -50,8 +51,9 @@ def parse_schedule(text: str) -> Schedule | None:
     if not text:
         return None
     kind, _, rest = text.partition(":")
-    if kind == "every" and rest.isdigit() and int(rest) >= 1:
-        return Schedule(text, minutes=int(rest))
+    every = number_or_none(rest, minimum=1) if kind == "every" else None
+    if every is not None:
+        return Schedule(text, minutes=every)
     if kind == "daily":
         hour, minute = _clock(rest)
         return Schedule(text, cron=f"{minute} {hour} * * *")

@@ -9,6 +9,7 @@ from typing import Any
 from mailkeep.errors import InvalidInputError
 from mailkeep.jobs.accounts import UserSelection
 from mailkeep.jobs.profiles import ProfileSpec
+from mailkeep.numbers import number_or_none
 from mailkeep.sources.connection import SECURITY_CHOICES
 from mailkeep.sources.imap import SPECIAL_USES
 from mailkeep.sources.routing import UnknownRule
@@ -69,9 +70,10 @@ def _number(text: str, label: str) -> int | None:
     text = text.strip()
     if not text:
         return None
-    if not text.isdigit():
+    value = number_or_none(text)
+    if value is None:
         raise InvalidInputError(f"{label} must be a whole number, not {text!r}.")
-    return int(text)
+    return value
 
 
 def _lines(text: str) -> list[str]:

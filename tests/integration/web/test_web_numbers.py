@@ -11,9 +11,9 @@ from urllib.parse import quote
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from mailkeep.access.numbers import message_id, number_or_none, parse_number
 from mailkeep.access.web.app import create_app
 from mailkeep.errors import InvalidInputError, NotFoundError
+from mailkeep.numbers import message_id, number_or_none, parse_number
 from tests.integration.web.conftest import WebArchive, csrf_of
 
 Make = Callable[..., TestClient]

@@ -29,12 +29,12 @@ from mailkeep.access.api.openapi import openapi_document
 from mailkeep.access.api.operations import OperationBoard
 from mailkeep.access.api.registry import CommandRegistry
 from mailkeep.access.authenticate import interface_refusal
-from mailkeep.access.numbers import parse_number
 from mailkeep.access.web.app import SecurityHeaders
 from mailkeep.access.web.sessions import SessionStore
 from mailkeep.errors import InvalidInputError
 from mailkeep.master.users import UserInfo
 from mailkeep.metrics import exposition, store_registry
+from mailkeep.numbers import parse_number
 from mailkeep.runtime import Runtime
 
 _REFUSALS = {

@@ -27,6 +27,7 @@ from mailkeep.access.api.timezones import shown_in
 from mailkeep.errors import InvalidInputError
 from mailkeep.jobs.profiles import KINDS, SINGLE_ARCHIVE_KINDS, ProfileInfo, ProfileSpec
 from mailkeep.jobs.specs import spec_from_values
+from mailkeep.numbers import number_or_none
 from mailkeep.runtime import Runtime
 from mailkeep.sources.imap import SPECIAL_USES
 
@@ -48,7 +49,8 @@ _TOP_FIELDS = frozenset(
 
 def _pause_seconds(schedule: str) -> int | None:
     kind, _, minutes = schedule.partition(":")
-    return int(minutes) * 60 if kind == "every" and minutes.isdigit() else None
+    every = number_or_none(minutes) if kind == "every" else None
+    return every * 60 if every is not None else None
 
 
 def raw_profile(profile: ProfileInfo) -> dict[str, Any]:
@@ -123,8 +125,9 @@ def _execution(properties: dict[str, Any]) -> dict[str, str]:
     if _flag(execution.get("automatic")):
         schedule = _text(execution.get("automaticSchedule"))
         pause = _text(execution.get("automaticPauseBetweenExecutions")).strip()
-        if not schedule and pause.isdigit():
-            schedule = f"every:{max(1, round(int(pause) / 60))}"
+        seconds = number_or_none(pause)
+        if not schedule and seconds is not None:
+            schedule = f"every:{max(1, round(seconds / 60))}"
         if not schedule:
             raise InvalidInputError(
                 "An automatic profile needs automaticSchedule "

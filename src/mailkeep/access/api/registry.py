@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from mailkeep.access.numbers import MAX_DIGITS, number_or_none
 from mailkeep.errors import InvalidInputError
+from mailkeep.numbers import MAX_DIGITS, number_or_none
 
 if TYPE_CHECKING:
     from mailkeep.access.api.operations import Operation

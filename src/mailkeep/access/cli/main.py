@@ -15,6 +15,7 @@ from mailkeep.access.cli.context import data_dir, guarded, runtime
 from mailkeep.access.cli.lazy import LazyCommand, LazyGroup
 from mailkeep.access.cli.output import JsonOption, console, emit_json, table
 from mailkeep.errors import InvalidInputError
+from mailkeep.numbers import number_or_none
 
 if TYPE_CHECKING:
     from mailkeep.runtime import Runtime
@@ -199,9 +200,10 @@ def show(
 
 def _parse_id(text: str) -> tuple[int, int]:
     store, _, entry = text.partition("-")
-    if not (store.isdigit() and entry.isdigit()):
+    store_id, entry_id = number_or_none(store), number_or_none(entry)
+    if store_id is None or entry_id is None:
         raise InvalidInputError(f"Invalid message id {text!r}: expected STORE-ENTRY, e.g. 1-42.")
-    return int(store), int(entry)
+    return store_id, entry_id
 
 
 @app.command()

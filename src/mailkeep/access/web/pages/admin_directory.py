@@ -11,7 +11,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from mailkeep.access.numbers import parse_number
 from mailkeep.access.web.context import WebContext, web
 from mailkeep.access.web.guard import admin_visit, client_address, form_text
 from mailkeep.directory import config as directory_config
@@ -20,6 +19,7 @@ from mailkeep.directory.sources import source_for
 from mailkeep.directory.sync import SyncResult, run_sync
 from mailkeep.errors import InvalidInputError, MailkeepError
 from mailkeep.master.users import PRIVILEGES
+from mailkeep.numbers import parse_number
 
 PRIVILEGE_CHOICES = tuple(p for p in PRIVILEGES if p != "none")
 TEXT_FIELDS = (

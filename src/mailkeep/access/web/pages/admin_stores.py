@@ -10,12 +10,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from mailkeep.access.numbers import parse_number
 from mailkeep.access.stores import record_verified, store_info
 from mailkeep.access.web.context import WebContext, web
 from mailkeep.access.web.guard import admin_visit, client_address, form_text
 from mailkeep.access.web.tasks import Task
 from mailkeep.errors import InvalidInputError, MailkeepError
+from mailkeep.numbers import parse_number
 from mailkeep.settings import SETTINGS
 from mailkeep.store.registry import StoreSpec
 from mailkeep.store.verify import verify_store

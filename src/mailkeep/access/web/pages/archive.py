@@ -12,7 +12,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from mailkeep.access.numbers import parse_number
 from mailkeep.access.permissions import AccessDeniedError, Principal, known_archives
 from mailkeep.access.search import SearchResult, search
 from mailkeep.access.web.context import WebContext, web
@@ -20,12 +19,12 @@ from mailkeep.access.web.folders import ALL_MESSAGES, FolderNode, folder_query, 
 from mailkeep.access.web.guard import visit
 from mailkeep.errors import MailkeepError
 from mailkeep.index.model import SORT_FIELDS, SORT_ORDERS
+from mailkeep.numbers import number_or_none, parse_number
 
 PAGE_SIZE = 50
 PAGE_SIZES = (25, 50, 100, 200)
 MAX_PAGE = 100_000  # 5 million results deep: beyond, nobody pages
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-_NUMBER = re.compile(r"[0-9]{1,7}")  # page numbers and sizes: bounded, ASCII digits only
 FILTER_FIELDS = ("from", "to", "subject")
 # The orders offered by the list, with the label of the filter form's choice.
 SORT_LABELS: dict[str, str] = {
@@ -73,7 +72,7 @@ class ListRequest:
             filters={k: v for k, v in filters.items() if v},
             page=parse_number(page, "page", 1, MAX_PAGE),
             sort=str(params.get("sort")) if params.get("sort") in SORT_ORDERS else "date",
-            per_page=int(per) if _NUMBER.fullmatch(per) and int(per) in PAGE_SIZES else PAGE_SIZE,
+            per_page=per_page if (per_page := number_or_none(per)) in PAGE_SIZES else PAGE_SIZE,
         )
 
     def url(self, **changes: Any) -> str:

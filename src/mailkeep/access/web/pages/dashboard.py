@@ -18,7 +18,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mailkeep.access.numbers import path_number
 from mailkeep.access.statistics import ArchiveTotal, disk_space
 from mailkeep.access.web.context import WebContext, human_size, web
 from mailkeep.access.web.dashboard_view import (
@@ -36,6 +35,7 @@ from mailkeep.errors import NotFoundError
 from mailkeep.jobs.progress import ProgressSnapshot
 from mailkeep.master.models import StoreRecord
 from mailkeep.master.users import UserInfo
+from mailkeep.numbers import path_number
 
 FAILED = ("failed", "completedWithErrors")
 ROUTINE_EVENTS = ("api.called",)  # every monitoring poll records one

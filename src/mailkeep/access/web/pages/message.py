@@ -13,8 +13,6 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from mailkeep.access.numbers import message_id as parse_message_id
-from mailkeep.access.numbers import path_number
 from mailkeep.access.permissions import Principal
 from mailkeep.access.web.context import WebContext, web
 from mailkeep.access.web.display import visible
@@ -22,6 +20,8 @@ from mailkeep.access.web.guard import client_address, local_path, visit
 from mailkeep.access.web.mailview import MailView, parse_view, part_bytes
 from mailkeep.access.web.sanitize import SafeHtml, SanitizedCache, safe_html
 from mailkeep.errors import ConflictError, NotFoundError
+from mailkeep.numbers import message_id as parse_message_id
+from mailkeep.numbers import path_number
 from mailkeep.store.catalog.base import EntryRow
 
 # The frame that shows mail HTML: nothing active, nothing from elsewhere unless allowed.
